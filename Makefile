@@ -1,0 +1,78 @@
+# The two commands: `make run` opens the wizard, `make test` runs every suite and gate.
+# Both install what is missing first (Debian/Ubuntu packages, npm packages, tauri-driver).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Tauri 2's Linux build needs (https://v2.tauri.app/start/prerequisites/#linux).
+APT_BUILD := build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
+             libayatana-appindicator3-dev librsvg2-dev
+# What the real-component tests start: Xvfb + WebKitWebDriver (window), gnome-keyring in a private
+# D-Bus session (keychain), a Python SMTP server with TLS (SMTP), openssl (test CA).
+APT_TEST := xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools python3-aiosmtpd openssl
+TAURI_DRIVER_VERSION := 2.1.0
+TOOLS := .tools
+TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
+CARGO ?= cargo
+
+.PHONY: help run test deps test-deps ui lint test-rust test-ui test-e2e bindings-check screenshot clean
+
+help:
+	@echo "make run    install what is missing, build, and open the wizard window"
+	@echo "make test   install what is missing and run every test suite and gate"
+
+deps:
+	@scripts/ensure-apt.sh $(APT_BUILD)
+	@if [[ ! -f ui/node_modules/.package-lock.json || ui/package-lock.json -nt ui/node_modules/.package-lock.json ]]; then \
+	  npm --prefix ui ci --no-audit --no-fund; fi
+
+test-deps: deps
+	@scripts/ensure-apt.sh $(APT_TEST)
+	@if [[ ! -x $(TAURI_DRIVER) ]]; then \
+	  $(CARGO) install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked --root $(TOOLS); fi
+
+# The frontend bundle the Rust build embeds (tauri's generate_context! reads ui/dist at compile time).
+ui: deps
+	npm --prefix ui run build
+
+run: ui
+	$(CARGO) build --bin inflowave-setup
+	@if [[ -z "$${DISPLAY:-}" && -z "$${WAYLAND_DISPLAY:-}" ]]; then \
+	  echo "No display: DISPLAY and WAYLAND_DISPLAY are unset. The wizard is a window and needs one."; \
+	  echo "On a headless machine run:  xvfb-run -a make run"; exit 2; fi
+	target/debug/inflowave-setup
+
+lint: deps
+	$(CARGO) fmt --check
+	npm --prefix ui run check
+	npm --prefix ui run lint
+
+# One debug build serves every Rust suite and the end-to-end tests. Keychain tests run inside a
+# private D-Bus session with an unlocked gnome-keyring (tests/support/with-keyring.sh).
+test-rust: test-deps ui
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+	tests/support/with-keyring.sh $(CARGO) test --locked -- --test-threads=2
+
+# ts-rs regenerates the TypeScript bindings during `cargo test`; stale checked-in bindings fail here.
+bindings-check:
+	@if [[ -n "$$(git status --porcelain -- ui/src/lib/ipc/bindings)" ]]; then \
+	  echo "The IPC bindings in ui/src/lib/ipc/bindings are stale; commit the regenerated files:"; \
+	  git status --porcelain -- ui/src/lib/ipc/bindings; exit 1; fi
+
+test-ui: deps
+	npm --prefix ui test
+
+test-e2e: test-deps
+	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(abspath target/debug/inflowave-setup) node --test tests/e2e/
+
+test: lint test-rust bindings-check test-ui test-e2e
+	@echo "All suites passed."
+
+# Regenerates docs/screenshot.png from the real window (under Xvfb, through WebDriver).
+screenshot: test-deps ui
+	$(CARGO) build --bin inflowave-setup
+	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(abspath target/debug/inflowave-setup) node tests/e2e/screenshot.mjs docs/screenshot.png
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules $(TOOLS)

@@ -1,0 +1,17 @@
+//! Tauri build script: reads `tauri.conf.json` at the package root and the capabilities in
+//! `src-tauri/capabilities/`, and declares the app's commands so that capabilities must grant them.
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "list_providers",
+            "check_key",
+        ]));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        println!("cargo:warning=tauri-build failed: {error:#}");
+        std::process::exit(1);
+    }
+}

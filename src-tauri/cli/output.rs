@@ -1,0 +1,154 @@
+//! Rendering for the command line: findings and catalogue as text (colour only on a terminal, and
+//! never with `NO_COLOR`) or as one JSON object (`--json`).
+
+use std::io::IsTerminal;
+
+use serde_json::json;
+
+use crate::core::catalogue::{Provider, UsernameRule};
+use crate::core::finding::{all_passed, Finding, Severity};
+use crate::core::key_check::KeyCheck;
+use crate::core::secret::SecretKey;
+
+use super::EXIT_COULD_NOT_RUN;
+
+/// `println!` that ignores a closed stdout (`| head`) instead of panicking.
+macro_rules! outln {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Where and how to print.
+pub struct Output {
+    json: bool,
+    colour: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        let colour =
+            !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Self { json, colour }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// Prints a finding list as text.
+    pub fn findings_text(&self, findings: &[Finding]) {
+        for f in findings {
+            let mark = match f.severity {
+                Severity::Pass => self.paint("32", "✓ pass"),
+                Severity::Warn => self.paint("33", "! warn"),
+                Severity::Fail => self.paint("31;1", "✗ FAIL"),
+            };
+            outln!("{mark}  {}  [{}]", f.title, f.code);
+            if !f.detail.is_empty() {
+                outln!("        {}", f.detail);
+            }
+            for step in &f.fix {
+                outln!("        → {step}");
+            }
+        }
+    }
+
+    /// Reports that the command could not run; returns exit code 2.
+    pub fn could_not_run(&self, code: &'static str, message: &str) -> u8 {
+        if self.json {
+            let finding = Finding::fail(code, "The check could not run", message);
+            outln!(
+                "{}",
+                json!({ "ok": false, "error": { "code": code, "message": message }, "findings": [finding] })
+            );
+        } else {
+            eprintln!("error: {message} [{code}]");
+        }
+        EXIT_COULD_NOT_RUN
+    }
+
+    /// The provider catalogue.
+    pub fn providers(&self, providers: &[Provider]) {
+        if self.json {
+            outln!("{}", json!({ "ok": true, "providers": providers }));
+            return;
+        }
+        for p in providers {
+            let hosts: Vec<&str> = p.hosts.iter().map(|h| h.host).collect();
+            let ports: Vec<String> = p
+                .ports
+                .iter()
+                .map(|p| format!("{} {}", p.port, p.tls.as_str()))
+                .collect();
+            let username = match p.username {
+                UsernameRule::Literal { value } => format!("the literal word {value}"),
+                UsernameRule::SameAsKey { alternative: None } => {
+                    "the key itself (in both fields)".to_owned()
+                }
+                UsernameRule::SameAsKey {
+                    alternative: Some(alt),
+                } => {
+                    format!("the key itself (in both fields), or {alt}")
+                }
+                UsernameRule::Supplied { hint } => hint.to_owned(),
+            };
+            let name = if p.supported {
+                p.name.to_owned()
+            } else {
+                format!("{} (not supported)", p.name)
+            };
+            outln!("{}  {}", self.paint("1", &format!("{:<20}", p.id)), name);
+            outln!("    {}", p.best_for);
+            if !hosts.is_empty() {
+                outln!("    host      {}", hosts.join(", "));
+            }
+            outln!("    ports     {}", ports.join(", "));
+            outln!("    username  {username}");
+            outln!("    password  {}", p.key_label);
+            for limit in p.limits {
+                outln!("    limit     {}: {}", limit.label, limit.value);
+            }
+            if let Some(note) = p.note {
+                outln!("    note      {note}");
+            }
+            outln!();
+        }
+    }
+
+    /// The result of `check-key`. Shows the key only masked.
+    pub fn key_check(&self, provider: &Provider, check: &KeyCheck) {
+        let ok = all_passed(&check.findings) && check.ok();
+        let masked = check.key.as_ref().map(SecretKey::masked);
+        if self.json {
+            outln!(
+                "{}",
+                json!({ "ok": ok, "provider": provider.id, "masked": masked, "findings": check.findings })
+            );
+            return;
+        }
+        self.findings_text(&check.findings);
+        outln!();
+        match masked {
+            Some(masked) => outln!(
+                "{} The {} {masked} is usable for {}.",
+                self.paint("32;1", "OK"),
+                provider.key_label,
+                provider.name
+            ),
+            None => outln!(
+                "{} Fix the failures above, then check again.",
+                self.paint("31;1", "NOT OK")
+            ),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The core: every capability of Inflowave Setup as a plain Rust API, with no Tauri types, so the
+//! window and the command line render the same [`finding::Finding`]s and tests need no window.
+
+pub mod app;
+pub mod catalogue;
+pub mod finding;
+pub mod key_check;
+pub mod secret;

@@ -1,0 +1,51 @@
+//! The IPC layer: Tauri commands as thin adapters into [`crate::core`], and the window's start-up.
+//!
+//! A command deserializes its arguments, calls the core, and returns a serializable result. No rule
+//! lives here. Errors cross IPC as [`IpcError`] (`{code, message}`), never as bare strings.
+
+mod commands;
+pub mod types;
+
+use std::process::ExitCode;
+
+pub use types::IpcError;
+
+/// Builds and runs the window. Says plainly when there is no display instead of crashing.
+pub fn run() -> ExitCode {
+    init_logging();
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!(
+            "Inflowave Setup needs a graphical display, and neither DISPLAY nor WAYLAND_DISPLAY is set.\n\
+             On a desktop, start it from your session; on a headless machine, run it under a virtual\n\
+             display: xvfb-run -a inflowave-setup. For headless checks use inflowave-setup-cli."
+        );
+        return ExitCode::from(2);
+    }
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_providers,
+            commands::check_key,
+        ])
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("Inflowave Setup could not start its window: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr at `info` (`RUST_LOG` overrides). Nothing logged anywhere holds a secret: the
+/// secret type has no `Display` and a redacted `Debug`.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,lettre=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,46 @@
+//! Types that exist only to cross IPC: requests and replies shaped for the webview. The TypeScript
+//! bindings in `ui/src/lib/ipc/bindings/` are generated from these (and the core types) by ts-rs.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::core::finding::Finding;
+
+/// An error that crosses IPC: the UI branches on `code`, shows `message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[error("{message}")]
+#[ts(export)]
+pub struct IpcError {
+    pub code: String,
+    pub message: String,
+}
+
+impl IpcError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What the key step sends: the provider, the username field when the admin can type one, the key.
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CheckKeyRequest {
+    pub provider: String,
+    pub username: Option<String>,
+    /// Moved into a zeroizing secret as soon as it is deserialized.
+    pub key: String,
+}
+
+/// The key step's result. Holds no secret: only the masked key when the key is usable.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct KeyCheckReport {
+    pub ok: bool,
+    pub findings: Vec<Finding>,
+    /// `SG.Ab…wXyz` — the only form of the key the webview ever receives back.
+    pub masked: Option<String>,
+}

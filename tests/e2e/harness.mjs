@@ -1,0 +1,223 @@
+// Starts the real app under WebDriver for end-to-end tests: a private Xvfb display, a private D-Bus
+// session, tauri-driver (which runs WebKitWebDriver, which runs the app). Each process is started in
+// its own process group and stopped by PID when the session ends, whatever happened.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const DEADLINE_MS = 30_000;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Spawns `cmd` in its own process group; the returned handle kills the whole group. */
+function start(cmd, args, options = {}) {
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  child.on('error', (e) => (output += `\nspawn failed: ${e.message}`));
+  return {
+    child,
+    output: () => output,
+    stop() {
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
+      }
+    },
+    kill() {
+      if (child.pid) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    },
+  };
+}
+
+/** Xvfb on the first free display; resolves to ":N". */
+async function startXvfb(procs) {
+  const xvfb = start('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x900x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  procs.push(xvfb);
+  const display = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Xvfb did not start:\n${xvfb.output()}`)), DEADLINE_MS);
+    let text = '';
+    xvfb.child.stdio[3].on('data', (d) => {
+      text += d;
+      if (text.includes('\n')) {
+        clearTimeout(timer);
+        resolve(`:${text.trim()}`);
+      }
+    });
+    xvfb.child.on('exit', () => reject(new Error(`Xvfb exited:\n${xvfb.output()}`)));
+  });
+  return display;
+}
+
+/** A private session bus; resolves to its address. */
+async function startDbus(procs) {
+  const dbus = start('dbus-daemon', ['--session', '--nofork', '--print-address=1']);
+  procs.push(dbus);
+  const deadline = Date.now() + DEADLINE_MS;
+  while (Date.now() < deadline) {
+    const line = dbus.output().split('\n')[0];
+    if (line.startsWith('unix:')) return line.trim();
+    if (dbus.child.exitCode !== null) break;
+    await sleep(50);
+  }
+  throw new Error(`dbus-daemon did not start:\n${dbus.output()}`);
+}
+
+async function request(base, method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(DEADLINE_MS),
+  });
+  const json = await response.json();
+  if (!response.ok || json.value?.error) {
+    throw new Error(`WebDriver ${method} ${path} failed: ${JSON.stringify(json.value)}`);
+  }
+  return json.value;
+}
+
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+/**
+ * Launches the app and returns a small WebDriver client. Always call `close()` (in `finally`).
+ * Env: APP (absolute path of the built binary), TAURI_DRIVER (path of tauri-driver).
+ */
+export async function launch({ env = {} } = {}) {
+  const app = process.env.APP;
+  const driver = process.env.TAURI_DRIVER ?? 'tauri-driver';
+  if (!app) throw new Error('Set APP to the absolute path of the built inflowave-setup binary.');
+  const procs = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'inflowave-e2e-'));
+  let base;
+  let session;
+  const close = async () => {
+    if (session) {
+      await request(base, 'DELETE', `/session/${session}`).catch(() => {});
+      session = undefined;
+    }
+    for (const p of procs.reverse()) p.stop();
+    await sleep(300);
+    for (const p of procs) p.kill();
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  try {
+    const display = await startXvfb(procs);
+    const bus = await startDbus(procs);
+    const [port, nativePort] = [await freePort(), await freePort()];
+    const childEnv = {
+      ...process.env,
+      DISPLAY: display,
+      DBUS_SESSION_BUS_ADDRESS: bus,
+      NO_AT_BRIDGE: '1',
+      WEBKIT_DISABLE_COMPOSITING_MODE: '1',
+      XDG_CONFIG_HOME: join(scratch, 'config'),
+      XDG_DATA_HOME: join(scratch, 'data'),
+      XDG_CACHE_HOME: join(scratch, 'cache'),
+      ...env,
+    };
+    const tauriDriver = start(driver, ['--port', String(port), '--native-port', String(nativePort)], { env: childEnv });
+    procs.push(tauriDriver);
+    base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + DEADLINE_MS;
+    for (;;) {
+      try {
+        const status = await fetch(`${base}/status`, { signal: AbortSignal.timeout(1000) });
+        if (status.ok) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > deadline || tauriDriver.child.exitCode !== null) {
+        throw new Error(`tauri-driver did not answer /status:\n${tauriDriver.output()}`);
+      }
+      await sleep(100);
+    }
+    const created = await request(base, 'POST', '/session', {
+      capabilities: { alwaysMatch: { 'tauri:options': { application: app } } },
+    });
+    session = created.sessionId;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  const s = () => `/session/${session}`;
+  const client = {
+    close,
+    async find(css, { timeoutMs = 15_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          const found = await request(base, 'POST', `${s()}/element`, { using: 'css selector', value: css });
+          return found[ELEMENT];
+        } catch (error) {
+          if (Date.now() > deadline) throw new Error(`no element matches ${css}: ${error.message}`);
+          await sleep(100);
+        }
+      }
+    },
+    async text(css) {
+      return request(base, 'GET', `${s()}/element/${await client.find(css)}/text`);
+    },
+    async click(css) {
+      await request(base, 'POST', `${s()}/element/${await client.find(css)}/click`, {});
+    },
+    async attribute(css, name) {
+      return request(base, 'GET', `${s()}/element/${await client.find(css)}/attribute/${name}`);
+    },
+    async type(css, value) {
+      await request(base, 'POST', `${s()}/element/${await client.find(css)}/value`, { text: value });
+    },
+    async title() {
+      return request(base, 'GET', `${s()}/title`);
+    },
+    async windowRect() {
+      return request(base, 'GET', `${s()}/window/rect`);
+    },
+    async screenshot() {
+      return Buffer.from(await request(base, 'GET', `${s()}/screenshot`), 'base64');
+    },
+    /** Polls `fn` until it returns a truthy value (or the deadline passes) and returns that value. */
+    async until(fn, what, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last;
+      for (;;) {
+        try {
+          last = await fn();
+          if (last) return last;
+        } catch (error) {
+          last = error.message;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last})`);
+        await sleep(100);
+      }
+    },
+  };
+  return client;
+}

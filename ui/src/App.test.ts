@@ -1,0 +1,108 @@
+// The wizard frame, rendered in jsdom with the IPC module replaced by a fake core.
+import { render, screen, fireEvent } from '@testing-library/svelte';
+import { tick } from 'svelte';
+import { describe, expect, it, vi, beforeEach } from 'vitest';
+import App from './App.svelte';
+import type { AppInfo, KeyCheckReport, Provider } from './lib/ipc';
+
+const info: AppInfo = {
+  name: 'Inflowave Setup',
+  version: '0.0.0',
+  steps: [
+    { id: 'provider', title: 'Provider' },
+    { id: 'key', title: 'Key' },
+    { id: 'keychain', title: 'Keychain' },
+    { id: 'dns', title: 'DNS' },
+    { id: 'test', title: 'Test message' },
+    { id: 'done', title: 'Done' },
+  ],
+};
+
+const sendgrid: Provider = {
+  id: 'sendgrid',
+  name: 'SendGrid',
+  best_for: 'Transactional and bulk.',
+  hosts: [{ host: 'smtp.sendgrid.net', label: 'all mail' }],
+  ports: [{ port: 587, tls: 'starttls' }],
+  username: { kind: 'literal', value: 'apikey' },
+  key_rule: 'sendgrid_api_key',
+  key_label: 'API key',
+  key_hint: 'Settings → API Keys.',
+  why: 'The username is the literal word apikey.',
+  dns: [],
+  links: null,
+  limits: [],
+  supported: true,
+  note: null,
+};
+
+const report: KeyCheckReport = {
+  ok: true,
+  masked: 'SG.ab…wxyz',
+  findings: [{ code: 'key.trailing_newline', severity: 'warn', title: 'A line break was removed', detail: '', fix: [] }],
+};
+
+const fake = vi.hoisted(() => ({
+  appInfo: vi.fn(),
+  listProviders: vi.fn(),
+  checkKey: vi.fn(),
+  openInBrowser: vi.fn(),
+}));
+
+vi.mock('./lib/ipc', () => ({ ipc: fake, IpcFailure: Error }));
+
+beforeEach(() => {
+  fake.appInfo.mockResolvedValue(info);
+  fake.listProviders.mockResolvedValue([sendgrid]);
+  fake.checkKey.mockResolvedValue(report);
+});
+
+describe('wizard frame', () => {
+  it('shows the step rail from the core and starts on the provider step', async () => {
+    render(App);
+    const rail = await screen.findByRole('navigation', { name: 'Setup steps' });
+    await screen.findByRole('heading', { level: 1 });
+    const labels = Array.from(rail.querySelectorAll('button')).map((b) => b.textContent?.replace(/\s+/g, ' ').trim());
+    expect(labels).toEqual(['1 Provider', '2 Key', '3 Keychain', '4 DNS', '5 Test message', '6 Done']);
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Choose your email provider');
+    expect(rail.querySelector('[aria-current="step"]')).toHaveTextContent('Provider');
+  });
+
+  it('keeps Next disabled until a provider is chosen, then shows its settings and moves on', async () => {
+    render(App);
+    const next = await screen.findByRole('button', { name: 'Next' });
+    expect(next).toBeDisabled();
+    await fireEvent.click(await screen.findByRole('radio', { name: /SendGrid/ }));
+    expect(screen.getByText('apikey', { selector: 'code' })).toBeInTheDocument();
+    expect(next).toBeEnabled();
+    await fireEvent.click(next);
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Paste your SendGrid API key');
+  });
+
+  it('validates the pasted key in the core and renders its findings', async () => {
+    vi.useFakeTimers();
+    try {
+      render(App);
+      await vi.waitFor(() => expect(screen.getByRole('radio', { name: /SendGrid/ })).toBeInTheDocument());
+      await fireEvent.click(screen.getByRole('radio', { name: /SendGrid/ }));
+      await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+      const input = screen.getByTestId('key-input');
+      // Pasted with its trailing newline, which a single-line input would silently drop.
+      await fireEvent.paste(input, { clipboardData: { getData: () => 'SG.x\n' } });
+      await vi.advanceTimersByTimeAsync(250);
+      await tick();
+      expect(fake.checkKey).toHaveBeenCalledWith({ provider: 'sendgrid', username: null, key: 'SG.x\n' });
+      expect(document.querySelector('[data-code="key.trailing_newline"]')).toHaveTextContent('A line break was removed');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('Back returns to the previous step with the choice kept', async () => {
+    render(App);
+    await fireEvent.click(await screen.findByRole('radio', { name: /SendGrid/ }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Back' }));
+    expect(screen.getByRole('radio', { name: /SendGrid/ })).toBeChecked();
+  });
+});

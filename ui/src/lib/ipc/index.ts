@@ -1,0 +1,51 @@
+// The only module that talks to Tauri. Commands are typed with the bindings generated from the Rust
+// types (ts-rs, `cargo test`); errors arrive as `{code, message}` and are rethrown as `IpcFailure`.
+import { invoke } from '@tauri-apps/api/core';
+import { openUrl } from '@tauri-apps/plugin-opener';
+import type { AppInfo } from './bindings/AppInfo';
+import type { CheckKeyRequest } from './bindings/CheckKeyRequest';
+import type { IpcError } from './bindings/IpcError';
+import type { KeyCheckReport } from './bindings/KeyCheckReport';
+import type { Provider } from './bindings/Provider';
+
+export type { AppInfo, CheckKeyRequest, KeyCheckReport, Provider };
+export type { Finding } from './bindings/Finding';
+export type { Severity } from './bindings/Severity';
+export type { WizardStep } from './bindings/WizardStep';
+
+/** A command failed; `code` is stable (see docs/findings.md), `message` is for people. */
+export class IpcFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IpcFailure';
+  }
+}
+
+function isIpcError(value: unknown): value is IpcError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as IpcError).code === 'string' &&
+    typeof (value as IpcError).message === 'string'
+  );
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    if (isIpcError(error)) throw new IpcFailure(error.code, error.message);
+    throw new IpcFailure('ipc.failed', String(error));
+  }
+}
+
+export const ipc = {
+  appInfo: () => call<AppInfo>('app_info'),
+  listProviders: () => call<Provider[]>('list_providers'),
+  checkKey: (request: CheckKeyRequest) => call<KeyCheckReport>('check_key', { request }),
+  openInBrowser: (url: string) => openUrl(url),
+};
+export type Ipc = typeof ipc;

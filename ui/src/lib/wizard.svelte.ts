@@ -1,0 +1,51 @@
+// Wizard state: which step is showing, what was chosen, and what the core reported. No rules live
+// here — validation results come from the Rust core through `ipc`.
+import type { Ipc, KeyCheckReport, Provider, WizardStep } from './ipc';
+
+export class Wizard {
+  steps = $state<WizardStep[]>([]);
+  current = $state(0);
+  providers = $state<Provider[]>([]);
+  providerId = $state<string | null>(null);
+  keyReport = $state<KeyCheckReport | null>(null);
+  loadError = $state<string | null>(null);
+
+  constructor(private readonly ipc: Ipc) {}
+
+  provider = $derived(this.providers.find((p) => p.id === this.providerId) ?? null);
+
+  async load(): Promise<void> {
+    try {
+      const [info, providers] = await Promise.all([this.ipc.appInfo(), this.ipc.listProviders()]);
+      this.steps = info.steps;
+      this.providers = providers;
+    } catch (error) {
+      this.loadError = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** Whether the current step has what it needs to move on. */
+  get canAdvance(): boolean {
+    const id = this.steps[this.current]?.id;
+    if (id === 'provider') return this.provider?.supported === true;
+    if (id === 'key') return this.keyReport?.ok === true;
+    return this.current < this.steps.length - 1;
+  }
+
+  next(): void {
+    if (this.canAdvance && this.current < this.steps.length - 1) this.current += 1;
+  }
+
+  back(): void {
+    if (this.current > 0) this.current -= 1;
+  }
+
+  goTo(index: number): void {
+    if (index >= 0 && index <= this.current) this.current = index;
+  }
+
+  choose(id: string): void {
+    if (id !== this.providerId) this.keyReport = null;
+    this.providerId = id;
+  }
+}
