@@ -47,11 +47,12 @@ lint: deps
 	npm --prefix ui run check
 	npm --prefix ui run lint
 
-# One debug build serves every Rust suite and the end-to-end tests. Keychain tests run inside a
-# private D-Bus session with an unlocked gnome-keyring (tests/support/with-keyring.sh).
+# One debug build serves every Rust suite and the end-to-end tests. Tests that need a real component
+# start it themselves on loopback (tests/support/): the keychain tests a private D-Bus session with an
+# unlocked gnome-keyring, and so on.
 test-rust: test-deps ui
 	$(CARGO) clippy --all-targets --locked -- -D warnings
-	tests/support/with-keyring.sh $(CARGO) test --locked -- --test-threads=2
+	$(CARGO) test --locked
 
 # ts-rs regenerates the TypeScript bindings during `cargo test`; stale checked-in bindings fail here.
 bindings-check:

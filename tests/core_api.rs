@@ -1,5 +1,7 @@
 //! The core is a plain Rust API: these calls need no window, no Tauri runtime, and no network.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the test
+
 use inflowave_setup::core::{app, catalogue, finding::Severity, key_check, secret::SecretKey};
 
 #[test]

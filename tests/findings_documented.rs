@@ -1,6 +1,8 @@
 //! Every finding code the sources emit is documented in `docs/findings.md` (a public contract), and
 //! every code documented there is still emitted.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the test
+
 use std::path::Path;
 
 /// String literals that follow a finding constructor (`Finding::fail("code", …`) or an error-code

@@ -4,6 +4,7 @@
 //! failed, 2 bad usage or the check could not run. Keys are read from standard input, never argv.
 
 mod output;
+mod profile_cmd;
 mod stdin_key;
 
 use std::process::ExitCode;
@@ -57,6 +58,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Saved sending profiles: add, list, show, rotate-key, remove. Keys live in the OS keychain.
+    #[command(subcommand)]
+    Profile(profile_cmd::ProfileCommand),
 }
 
 /// Parses arguments, runs the subcommand, and returns its exit code.
@@ -77,6 +81,7 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> u8 {
     match command {
+        Command::Profile(command) => profile_cmd::run(command),
         Command::Providers { json } => {
             let out = Output::new(json);
             out.providers(catalogue::PROVIDERS);

@@ -8,7 +8,10 @@ use serde_json::json;
 use crate::core::catalogue::{Provider, UsernameRule};
 use crate::core::finding::{all_passed, Finding, Severity};
 use crate::core::key_check::KeyCheck;
+use crate::core::profiles::Profile;
 use crate::core::secret::SecretKey;
+
+use super::profile_cmd::{effective, profile_json};
 
 use super::EXIT_COULD_NOT_RUN;
 
@@ -75,6 +78,109 @@ impl Output {
             eprintln!("error: {message} [{code}]");
         }
         EXIT_COULD_NOT_RUN
+    }
+
+    /// Reports a finding that stopped the command; returns exit code 2.
+    pub fn could_not_run_with(&self, finding: Finding) -> u8 {
+        if self.json {
+            outln!(
+                "{}",
+                json!({ "ok": false, "error": { "code": finding.code, "message": finding.detail }, "findings": [finding] })
+            );
+        } else {
+            eprintln!("error: {} [{}]", finding.title, finding.code);
+            eprintln!("       {}", finding.detail);
+            for step in &finding.fix {
+                eprintln!("       → {step}");
+            }
+        }
+        EXIT_COULD_NOT_RUN
+    }
+
+    /// A list of findings with an overall verdict, plus extra JSON fields.
+    pub fn findings_result(&self, ok: bool, findings: &[Finding], extra: serde_json::Value) {
+        if self.json {
+            let mut v = json!({ "ok": ok, "findings": findings });
+            if let (Some(obj), Some(more)) = (v.as_object_mut(), extra.as_object()) {
+                obj.extend(more.clone());
+            }
+            outln!("{v}");
+        } else {
+            self.findings_text(findings);
+        }
+    }
+
+    /// A short confirmation: `value` for `--json`, `text` otherwise.
+    pub fn message(&self, value: serde_json::Value, text: &str) {
+        if self.json {
+            outln!("{value}");
+        } else {
+            outln!("{text}");
+        }
+    }
+
+    /// One profile (with the masked key, when known) and the findings that came with it.
+    pub fn profile(&self, profile: &Profile, masked: Option<&str>, findings: &[Finding]) {
+        if self.json {
+            outln!(
+                "{}",
+                json!({ "ok": all_passed(findings), "profile": profile_json(profile, masked), "findings": findings })
+            );
+            return;
+        }
+        self.findings_text(findings);
+        if !findings.is_empty() {
+            outln!();
+        }
+        let (username, endpoint) = effective(profile);
+        outln!("{}", self.paint("1", &profile.name));
+        outln!("    provider  {}", profile.provider);
+        outln!("    domain    {}", profile.domain);
+        outln!("    from      {}", profile.from);
+        outln!("    smtp      {endpoint}");
+        outln!("    username  {username}");
+        outln!(
+            "    key       {}",
+            masked.unwrap_or("(not readable: see above)")
+        );
+        if let Some(stream) = &profile.stream {
+            outln!("    stream    {stream}");
+        }
+        outln!(
+            "    created   {}   updated {}",
+            profile.created,
+            profile.updated
+        );
+        match profile.history.last() {
+            Some(v) => outln!("    verified  {} ({} checks)", v.at, v.outcomes.len()),
+            None => outln!("    verified  never"),
+        }
+    }
+
+    /// Every profile, one line each.
+    pub fn profile_list(&self, profiles: &[Profile], notes: &[Finding]) {
+        if self.json {
+            let list: Vec<serde_json::Value> =
+                profiles.iter().map(|p| profile_json(p, None)).collect();
+            outln!(
+                "{}",
+                json!({ "ok": true, "profiles": list, "findings": notes })
+            );
+            return;
+        }
+        self.findings_text(notes);
+        if profiles.is_empty() {
+            outln!("No saved profiles. Add one: inflowave-setup-cli profile add --provider ID --domain D --from ADDR");
+            return;
+        }
+        for p in profiles {
+            let last = p
+                .history
+                .last()
+                .map(|v| v.at.as_str())
+                .unwrap_or("never verified");
+            outln!("{:<30} {:<20} {:<30} {last}", p.name, p.provider, p.from);
+        }
     }
 
     /// The provider catalogue.

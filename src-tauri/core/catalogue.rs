@@ -5,11 +5,11 @@
 //! Adding a provider is adding an entry to [`PROVIDERS`]; the rules that read these fields live in
 //! [`crate::core::key_check`] (keys) and the DNS and SMTP modules.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// How TLS is negotiated on a port. There is deliberately no plaintext mode: AUTH never goes in clear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
 pub enum TlsMode {

@@ -1,11 +1,11 @@
 //! Findings: the one shape every check reports in, so the UI, the CLI and the tests render and key off
 //! the same thing. A finding's `code` is a stable public contract, listed in `docs/findings.md`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// How a finding affects the outcome: `fail` blocks, `warn` is worth reading, `pass` is a check that held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
 pub enum Severity {

@@ -5,4 +5,6 @@ pub mod app;
 pub mod catalogue;
 pub mod finding;
 pub mod key_check;
+pub mod keychain;
+pub mod profiles;
 pub mod secret;

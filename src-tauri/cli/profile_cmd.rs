@@ -1,0 +1,321 @@
+//! `profile add | list | show | rotate-key | remove`: saved sending profiles, with their keys in the
+//! OS keychain. Keys come from standard input; only their masked form is ever printed.
+
+use clap::Subcommand;
+use serde_json::json;
+
+use crate::core::catalogue::{self, TlsMode};
+use crate::core::finding::Finding;
+use crate::core::key_check;
+use crate::core::keychain::{OsKeychain, SecretStore};
+use crate::core::profiles::store::ProfileStore;
+use crate::core::profiles::{self, NewProfile, Profile};
+
+use super::output::Output;
+use super::{stdin_key, EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};
+
+#[derive(Subcommand)]
+pub enum ProfileCommand {
+    /// Save a sending profile; its key is read from standard input and stored in the OS keychain.
+    #[command(
+        after_help = "Example: printf '%s' \"$SENDGRID_KEY\" | inflowave-setup-cli profile add --provider sendgrid --domain example.com --from news@example.com"
+    )]
+    Add {
+        /// Provider id (see `providers`).
+        #[arg(long, value_name = "ID")]
+        provider: String,
+        /// The sending domain.
+        #[arg(long, value_name = "D")]
+        domain: String,
+        /// The From address (at the sending domain).
+        #[arg(long, value_name = "ADDR")]
+        from: String,
+        /// Profile name (default: the sending domain).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// SMTP host, instead of the provider's (a regional endpoint, a relay, a test server).
+        #[arg(long, value_name = "H")]
+        host: Option<String>,
+        /// SMTP port (default: the provider's recommended port).
+        #[arg(long, value_name = "N")]
+        port: Option<u16>,
+        /// TLS mode: starttls or implicit (default: what the provider uses on that port).
+        #[arg(long, value_name = "MODE", value_parser = parse_tls)]
+        tls: Option<TlsMode>,
+        /// SMTP username, for providers where you supply one.
+        #[arg(long, value_name = "U")]
+        username: Option<String>,
+        /// Postmark message stream id (sent as X-PM-Message-Stream).
+        #[arg(long, value_name = "S")]
+        stream: Option<String>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List saved profiles (no keychain access).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one profile, with its key masked.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a profile's key (read from standard input).
+    RotateKey {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a profile and its keychain entry.
+    Remove {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_tls(s: &str) -> Result<TlsMode, String> {
+    match s {
+        "starttls" => Ok(TlsMode::Starttls),
+        "implicit" | "tls" | "ssl" => Ok(TlsMode::Implicit),
+        _ => Err("expected starttls or implicit".into()),
+    }
+}
+
+/// Runs a `profile` subcommand with the OS keychain and the default profile store.
+pub fn run(command: ProfileCommand) -> u8 {
+    let json = match &command {
+        ProfileCommand::Add { json, .. }
+        | ProfileCommand::List { json }
+        | ProfileCommand::Show { json, .. }
+        | ProfileCommand::RotateKey { json, .. }
+        | ProfileCommand::Remove { json, .. } => *json,
+    };
+    let out = Output::new(json);
+    let store = match ProfileStore::open_default() {
+        Ok(store) => store,
+        Err(e) => return out.could_not_run_with(e.to_finding()),
+    };
+    run_with(command, &out, &store, &OsKeychain::default())
+}
+
+/// Runs a `profile` subcommand against the given store and keychain.
+pub fn run_with(
+    command: ProfileCommand,
+    out: &Output,
+    store: &ProfileStore,
+    keychain: &dyn SecretStore,
+) -> u8 {
+    match command {
+        ProfileCommand::Add {
+            provider,
+            domain,
+            from,
+            name,
+            host,
+            port,
+            tls,
+            username,
+            stream,
+            ..
+        } => {
+            let new = NewProfile {
+                name,
+                provider,
+                domain,
+                from,
+                host,
+                port,
+                tls,
+                username,
+                stream,
+            };
+            add(out, store, keychain, new)
+        }
+        ProfileCommand::List { .. } => match store.load() {
+            Ok((file, recovery)) => {
+                let notes: Vec<Finding> = recovery.iter().map(|r| r.to_finding()).collect();
+                out.profile_list(&file.profiles, &notes);
+                EXIT_PASSED
+            }
+            Err(e) => out.could_not_run_with(e.to_finding()),
+        },
+        ProfileCommand::Show { name, .. } => {
+            let profile = match store.get(&name) {
+                Ok(p) => p,
+                Err(e) => return out.could_not_run_with(e.to_finding()),
+            };
+            match keychain.load(&name) {
+                Ok(key) => {
+                    out.profile(&profile, Some(&key.masked()), &[]);
+                    EXIT_PASSED
+                }
+                Err(e) => {
+                    out.profile(&profile, None, &[e.to_finding()]);
+                    EXIT_COULD_NOT_RUN
+                }
+            }
+        }
+        ProfileCommand::RotateKey { name, .. } => rotate(out, store, keychain, &name),
+        ProfileCommand::Remove { name, .. } => {
+            if let Err(e) = store.get(&name) {
+                return out.could_not_run_with(e.to_finding());
+            }
+            // The key goes first: a profile left without a key is visible and fixable; a key left
+            // without a profile would be an orphan secret nobody sees.
+            if let Err(e) = keychain.delete(&name) {
+                return out.could_not_run_with(e.to_finding());
+            }
+            match store.remove(&name) {
+                Ok(_) => {
+                    out.message(
+                        json!({"ok": true, "removed": name}),
+                        &format!("Removed profile {name} and its keychain entry."),
+                    );
+                    EXIT_PASSED
+                }
+                Err(e) => out.could_not_run_with(e.to_finding()),
+            }
+        }
+    }
+}
+
+fn add(out: &Output, store: &ProfileStore, keychain: &dyn SecretStore, new: NewProfile) -> u8 {
+    let provider_id = new.provider.clone();
+    let typed_username = new.username.clone();
+    let profile = match profiles::build(new, &profiles::now()) {
+        Ok(p) => p,
+        Err(findings) => {
+            out.findings_result(false, &findings, json!({}));
+            return EXIT_COULD_NOT_RUN;
+        }
+    };
+    match store.get(&profile.name) {
+        Ok(_) => {
+            return out.could_not_run_with(
+                crate::core::profiles::store::StoreError::Exists(profile.name).to_finding(),
+            )
+        }
+        Err(crate::core::profiles::store::StoreError::NotFound(_)) => {}
+        Err(e) => return out.could_not_run_with(e.to_finding()),
+    }
+    let Some(provider) = catalogue::provider(&provider_id) else {
+        return EXIT_COULD_NOT_RUN; // build() already rejected unknown providers
+    };
+    let key = match stdin_key::read(&format!("{} {}: ", provider.name, provider.key_label)) {
+        Ok(key) => key,
+        Err(e) => return out.could_not_run("cli.stdin_unreadable", &e.to_string()),
+    };
+    let check = key_check::validate(provider, typed_username.as_deref(), &key);
+    drop(key);
+    let Some(key) = check.key.as_ref() else {
+        out.findings_result(false, &check.findings, json!({}));
+        return EXIT_FAILED;
+    };
+    let mut findings = check.findings.clone();
+    if let Err(e) = keychain.store(&profile.name, key) {
+        findings.push(e.to_finding());
+        out.findings_result(false, &findings, json!({}));
+        return EXIT_COULD_NOT_RUN;
+    }
+    match store.add(profile.clone()) {
+        Ok(recovery) => {
+            findings.extend(recovery.map(|r| r.to_finding()));
+            findings.push(Finding::pass(
+                "profile.saved",
+                format!("Saved profile {}", profile.name),
+                format!(
+                    "The key is in the OS keychain; the settings are in {}.",
+                    store.path().display()
+                ),
+            ));
+            out.profile(&profile, Some(&key.masked()), &findings);
+            EXIT_PASSED
+        }
+        Err(e) => {
+            // Do not leave the key behind without its profile.
+            let _ = keychain.delete(&profile.name);
+            findings.push(e.to_finding());
+            out.findings_result(false, &findings, json!({}));
+            EXIT_COULD_NOT_RUN
+        }
+    }
+}
+
+fn rotate(out: &Output, store: &ProfileStore, keychain: &dyn SecretStore, name: &str) -> u8 {
+    let profile = match store.get(name) {
+        Ok(p) => p,
+        Err(e) => return out.could_not_run_with(e.to_finding()),
+    };
+    let Some(provider) = catalogue::provider(&profile.provider) else {
+        return out.could_not_run(
+            "provider.unknown",
+            &format!(
+                "Profile {name} names an unknown provider {:?}.",
+                profile.provider
+            ),
+        );
+    };
+    let key = match stdin_key::read(&format!("New {} {}: ", provider.name, provider.key_label)) {
+        Ok(key) => key,
+        Err(e) => return out.could_not_run("cli.stdin_unreadable", &e.to_string()),
+    };
+    let check = key_check::validate(provider, profile.username.as_deref(), &key);
+    drop(key);
+    let Some(key) = check.key.as_ref() else {
+        out.findings_result(false, &check.findings, json!({}));
+        return EXIT_FAILED;
+    };
+    let mut findings = check.findings.clone();
+    if let Err(e) = keychain.store(name, key) {
+        findings.push(e.to_finding());
+        out.findings_result(false, &findings, json!({}));
+        return EXIT_COULD_NOT_RUN;
+    }
+    let at = profiles::now();
+    let profile = match store.modify(name, |p| {
+        p.updated = at;
+        p.clone()
+    }) {
+        Ok(p) => p,
+        Err(e) => return out.could_not_run_with(e.to_finding()),
+    };
+    findings.push(Finding::pass("profile.key_rotated", format!("Replaced the key of {name}"), "The old key is no longer in the keychain. Revoke it at the provider if it may have leaked."));
+    out.profile(&profile, Some(&key.masked()), &findings);
+    EXIT_PASSED
+}
+
+/// A profile as JSON for `show`/`add`, with the masked key when known.
+pub fn profile_json(profile: &Profile, masked: Option<&str>) -> serde_json::Value {
+    let mut v = serde_json::to_value(profile).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        let (username, endpoint) = effective(profile);
+        obj.insert("masked_key".into(), json!(masked));
+        obj.insert("smtp_username".into(), json!(username));
+        obj.insert("smtp".into(), json!(endpoint));
+    }
+    v
+}
+
+/// The username rule and endpoint the profile signs in with, for display.
+pub fn effective(profile: &Profile) -> (String, String) {
+    let provider = catalogue::provider(&profile.provider);
+    let username = match (provider.map(|p| p.username), &profile.username) {
+        (_, Some(u)) => u.clone(),
+        (Some(catalogue::UsernameRule::Literal { value }), None) => value.to_owned(),
+        (Some(catalogue::UsernameRule::SameAsKey { .. }), None) => "(the key itself)".to_owned(),
+        _ => "(none)".to_owned(),
+    };
+    let endpoint = match (&profile.endpoint, provider) {
+        (Some(e), _) => format!("{}:{} {}", e.host, e.port, e.tls.as_str()),
+        (None, Some(p)) => match (p.default_host(), p.default_port()) {
+            (Some(h), Some(port)) => format!("{h}:{} {}", port.port, port.tls.as_str()),
+            _ => "(none)".to_owned(),
+        },
+        _ => "(none)".to_owned(),
+    };
+    (username, endpoint)
+}
