@@ -5,11 +5,11 @@ use clap::Subcommand;
 use serde_json::json;
 
 use crate::core::catalogue::{self, TlsMode};
-use crate::core::finding::Finding;
-use crate::core::key_check;
+use crate::core::finding::{Finding, Severity};
 use crate::core::keychain::{OsKeychain, SecretStore};
+use crate::core::profiles::service::{self, SaveError};
 use crate::core::profiles::store::ProfileStore;
-use crate::core::profiles::{self, NewProfile, Profile};
+use crate::core::profiles::{NewProfile, Profile};
 
 use super::output::Output;
 use super::{stdin_key, EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};
@@ -160,88 +160,38 @@ pub fn run_with(
             }
         }
         ProfileCommand::RotateKey { name, .. } => rotate(out, store, keychain, &name),
-        ProfileCommand::Remove { name, .. } => {
-            if let Err(e) = store.get(&name) {
-                return out.could_not_run_with(e.to_finding());
+        ProfileCommand::Remove { name, .. } => match service::remove(store, keychain, &name) {
+            Ok(_) => {
+                out.message(
+                    json!({"ok": true, "removed": name}),
+                    &format!("Removed profile {name} and its keychain entry."),
+                );
+                EXIT_PASSED
             }
-            // The key goes first: a profile left without a key is visible and fixable; a key left
-            // without a profile would be an orphan secret nobody sees.
-            if let Err(e) = keychain.delete(&name) {
-                return out.could_not_run_with(e.to_finding());
-            }
-            match store.remove(&name) {
-                Ok(_) => {
-                    out.message(
-                        json!({"ok": true, "removed": name}),
-                        &format!("Removed profile {name} and its keychain entry."),
-                    );
-                    EXIT_PASSED
-                }
-                Err(e) => out.could_not_run_with(e.to_finding()),
-            }
-        }
+            Err(finding) => out.could_not_run_with(finding),
+        },
     }
 }
 
 fn add(out: &Output, store: &ProfileStore, keychain: &dyn SecretStore, new: NewProfile) -> u8 {
-    let provider_id = new.provider.clone();
-    let typed_username = new.username.clone();
-    let profile = match profiles::build(new, &profiles::now()) {
+    // Check the fields and the name before asking for the key.
+    let profile = match service::precheck(store, &new) {
         Ok(p) => p,
-        Err(findings) => {
-            out.findings_result(false, &findings, json!({}));
-            return EXIT_COULD_NOT_RUN;
-        }
+        Err(e) => return report(out, &e),
     };
-    match store.get(&profile.name) {
-        Ok(_) => {
-            return out.could_not_run_with(
-                crate::core::profiles::store::StoreError::Exists(profile.name).to_finding(),
-            )
-        }
-        Err(crate::core::profiles::store::StoreError::NotFound(_)) => {}
-        Err(e) => return out.could_not_run_with(e.to_finding()),
-    }
-    let Some(provider) = catalogue::provider(&provider_id) else {
-        return EXIT_COULD_NOT_RUN; // build() already rejected unknown providers
+    let Some(provider) = catalogue::provider(&profile.provider) else {
+        return EXIT_COULD_NOT_RUN;
     };
     let key = match stdin_key::read(&format!("{} {}: ", provider.name, provider.key_label)) {
         Ok(key) => key,
         Err(e) => return out.could_not_run("cli.stdin_unreadable", &e.to_string()),
     };
-    let check = key_check::validate(provider, typed_username.as_deref(), &key);
-    drop(key);
-    let Some(key) = check.key.as_ref() else {
-        out.findings_result(false, &check.findings, json!({}));
-        return EXIT_FAILED;
-    };
-    let mut findings = check.findings.clone();
-    if let Err(e) = keychain.store(&profile.name, key) {
-        findings.push(e.to_finding());
-        out.findings_result(false, &findings, json!({}));
-        return EXIT_COULD_NOT_RUN;
-    }
-    match store.add(profile.clone()) {
-        Ok(recovery) => {
-            findings.extend(recovery.map(|r| r.to_finding()));
-            findings.push(Finding::pass(
-                "profile.saved",
-                format!("Saved profile {}", profile.name),
-                format!(
-                    "The key is in the OS keychain; the settings are in {}.",
-                    store.path().display()
-                ),
-            ));
-            out.profile(&profile, Some(&key.masked()), &findings);
+    match service::add(store, keychain, new, &key) {
+        Ok(saved) => {
+            out.profile(&saved.profile, Some(&saved.masked_key), &saved.findings);
             EXIT_PASSED
         }
-        Err(e) => {
-            // Do not leave the key behind without its profile.
-            let _ = keychain.delete(&profile.name);
-            findings.push(e.to_finding());
-            out.findings_result(false, &findings, json!({}));
-            EXIT_COULD_NOT_RUN
-        }
+        Err(e) => report(out, &e),
     }
 }
 
@@ -250,42 +200,36 @@ fn rotate(out: &Output, store: &ProfileStore, keychain: &dyn SecretStore, name: 
         Ok(p) => p,
         Err(e) => return out.could_not_run_with(e.to_finding()),
     };
-    let Some(provider) = catalogue::provider(&profile.provider) else {
-        return out.could_not_run(
-            "provider.unknown",
-            &format!(
-                "Profile {name} names an unknown provider {:?}.",
-                profile.provider
-            ),
-        );
-    };
-    let key = match stdin_key::read(&format!("New {} {}: ", provider.name, provider.key_label)) {
+    let label = catalogue::provider(&profile.provider)
+        .map(|p| format!("New {} {}: ", p.name, p.key_label))
+        .unwrap_or_else(|| "New key: ".into());
+    let key = match stdin_key::read(&label) {
         Ok(key) => key,
         Err(e) => return out.could_not_run("cli.stdin_unreadable", &e.to_string()),
     };
-    let check = key_check::validate(provider, profile.username.as_deref(), &key);
-    drop(key);
-    let Some(key) = check.key.as_ref() else {
-        out.findings_result(false, &check.findings, json!({}));
-        return EXIT_FAILED;
-    };
-    let mut findings = check.findings.clone();
-    if let Err(e) = keychain.store(name, key) {
-        findings.push(e.to_finding());
-        out.findings_result(false, &findings, json!({}));
-        return EXIT_COULD_NOT_RUN;
+    match service::rotate(store, keychain, name, &key) {
+        Ok(saved) => {
+            out.profile(&saved.profile, Some(&saved.masked_key), &saved.findings);
+            EXIT_PASSED
+        }
+        Err(e) => report(out, &e),
     }
-    let at = profiles::now();
-    let profile = match store.modify(name, |p| {
-        p.updated = at;
-        p.clone()
-    }) {
-        Ok(p) => p,
-        Err(e) => return out.could_not_run_with(e.to_finding()),
-    };
-    findings.push(Finding::pass("profile.key_rotated", format!("Replaced the key of {name}"), "The old key is no longer in the keychain. Revoke it at the provider if it may have leaked."));
-    out.profile(&profile, Some(&key.masked()), &findings);
-    EXIT_PASSED
+}
+
+/// Prints why nothing was saved and returns the exit code for it.
+fn report(out: &Output, error: &SaveError) -> u8 {
+    let findings = error.findings();
+    if let SaveError::KeyRejected(_) = error {
+        out.findings_result(false, findings, json!({}));
+        return EXIT_FAILED;
+    }
+    // Could not run: name the first blocking finding as the error, as every exit-2 answer does.
+    let blocking = findings.iter().find(|f| f.severity == Severity::Fail);
+    let extra = blocking
+        .map(|f| json!({"error": {"code": f.code, "message": f.detail}}))
+        .unwrap_or_else(|| json!({}));
+    out.findings_result(false, findings, extra);
+    EXIT_COULD_NOT_RUN
 }
 
 /// A profile as JSON for `show`/`add`, with the masked key when known.

@@ -247,6 +247,16 @@ pub struct MemoryStore {
     pub fail_with: Option<KeychainError>,
 }
 
+impl MemoryStore {
+    /// A store whose every call fails with `error`.
+    pub fn failing(error: KeychainError) -> Self {
+        Self {
+            fail_with: Some(error),
+            ..Self::default()
+        }
+    }
+}
+
 impl SecretStore for MemoryStore {
     fn store(&self, profile: &str, key: &SecretKey) -> Result<(), KeychainError> {
         if let Some(e) = &self.fail_with {

@@ -4,6 +4,7 @@
 //! The key is not here: it lives in the keychain under the profile's name ([`crate::core::keychain`]).
 //! [`store`] owns the settings file (atomic writes, a lock between processes, schema version).
 
+pub mod service;
 pub mod store;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,240 @@
+//! Saving, rotating and removing a profile together with its key: the one place that keeps the
+//! keychain and the profiles file in step (the CLI and the window both call it).
+//!
+//! Order matters. Adding stores the key first and removes it again if the profile cannot be written,
+//! so no orphan secret stays behind; removing deletes the key first, so a failure leaves a visible
+//! profile without a key (fixable) rather than an invisible key.
+
+use crate::core::catalogue;
+use crate::core::finding::Finding;
+use crate::core::key_check;
+use crate::core::keychain::SecretStore;
+use crate::core::secret::SecretKey;
+
+use super::store::{ProfileStore, StoreError};
+use super::{build, now, NewProfile, Profile};
+
+/// A profile saved with its key.
+#[derive(Debug)]
+pub struct Saved {
+    pub profile: Profile,
+    /// The only form of the key that leaves the backend.
+    pub masked_key: String,
+    /// What the key check said (warnings such as a removed newline), and the save itself.
+    pub findings: Vec<Finding>,
+}
+
+/// Why nothing was saved. Each carries the findings to show.
+#[derive(Debug)]
+pub enum SaveError {
+    /// The profile's fields are wrong (bad usage: exit 2).
+    Invalid(Vec<Finding>),
+    /// The key failed its checks (exit 1).
+    KeyRejected(Vec<Finding>),
+    /// The keychain or the file failed (could not run: exit 2).
+    CouldNotSave(Vec<Finding>),
+}
+
+impl SaveError {
+    pub fn findings(&self) -> &[Finding] {
+        match self {
+            SaveError::Invalid(f) | SaveError::KeyRejected(f) | SaveError::CouldNotSave(f) => f,
+        }
+    }
+}
+
+/// Checks the fields of a new profile and that its name is free, before a key is asked for.
+pub fn precheck(store: &ProfileStore, new: &NewProfile) -> Result<Profile, SaveError> {
+    let profile = build(new.clone(), &now()).map_err(SaveError::Invalid)?;
+    match store.get(&profile.name) {
+        Ok(_) => Err(SaveError::Invalid(vec![
+            StoreError::Exists(profile.name).to_finding()
+        ])),
+        Err(StoreError::NotFound(_)) => Ok(profile),
+        Err(e) => Err(SaveError::CouldNotSave(vec![e.to_finding()])),
+    }
+}
+
+/// Validates `key` for the new profile, stores it in the keychain, and writes the profile.
+pub fn add(
+    store: &ProfileStore,
+    keychain: &dyn SecretStore,
+    new: NewProfile,
+    key: &SecretKey,
+) -> Result<Saved, SaveError> {
+    let typed_username = new.username.clone();
+    let profile = precheck(store, &new)?;
+    let provider =
+        catalogue::provider(&profile.provider).ok_or_else(|| SaveError::Invalid(Vec::new()))?;
+    let check = key_check::validate(provider, typed_username.as_deref(), key);
+    let mut findings = check.findings;
+    let Some(key) = check.key else {
+        return Err(SaveError::KeyRejected(findings));
+    };
+    if let Err(e) = keychain.store(&profile.name, &key) {
+        findings.push(e.to_finding());
+        return Err(SaveError::CouldNotSave(findings));
+    }
+    match store.add(profile.clone()) {
+        Ok(recovery) => {
+            findings.extend(recovery.map(|r| r.to_finding()));
+            findings.push(Finding::pass(
+                "profile.saved",
+                format!("Saved profile {}", profile.name),
+                format!(
+                    "The key is in the OS keychain; the settings are in {}.",
+                    store.path().display()
+                ),
+            ));
+            Ok(Saved {
+                masked_key: key.masked(),
+                profile,
+                findings,
+            })
+        }
+        Err(e) => {
+            let _ = keychain.delete(&profile.name);
+            findings.push(e.to_finding());
+            Err(SaveError::CouldNotSave(findings))
+        }
+    }
+}
+
+/// Replaces the key of profile `name` after checking it; the old key stays when the new one fails.
+pub fn rotate(
+    store: &ProfileStore,
+    keychain: &dyn SecretStore,
+    name: &str,
+    key: &SecretKey,
+) -> Result<Saved, SaveError> {
+    let profile = store
+        .get(name)
+        .map_err(|e| SaveError::Invalid(vec![e.to_finding()]))?;
+    let provider = catalogue::provider(&profile.provider).ok_or_else(|| {
+        SaveError::Invalid(vec![Finding::fail(
+            "provider.unknown",
+            "Unknown provider",
+            format!(
+                "Profile {name} names a provider this version does not know: {:?}.",
+                profile.provider
+            ),
+        )])
+    })?;
+    let check = key_check::validate(provider, profile.username.as_deref(), key);
+    let mut findings = check.findings;
+    let Some(key) = check.key else {
+        return Err(SaveError::KeyRejected(findings));
+    };
+    if let Err(e) = keychain.store(name, &key) {
+        findings.push(e.to_finding());
+        return Err(SaveError::CouldNotSave(findings));
+    }
+    let at = now();
+    let profile = store
+        .modify(name, |p| {
+            p.updated = at;
+            p.clone()
+        })
+        .map_err(|e| SaveError::CouldNotSave(vec![e.to_finding()]))?;
+    findings.push(Finding::pass(
+        "profile.key_rotated",
+        format!("Replaced the key of {name}"),
+        "The old key is no longer in the keychain. Revoke it at the provider if it may have leaked.",
+    ));
+    Ok(Saved {
+        masked_key: key.masked(),
+        profile,
+        findings,
+    })
+}
+
+/// Removes profile `name` and its keychain entry.
+pub fn remove(
+    store: &ProfileStore,
+    keychain: &dyn SecretStore,
+    name: &str,
+) -> Result<Profile, Finding> {
+    store.get(name).map_err(|e| e.to_finding())?;
+    keychain.delete(name).map_err(|e| e.to_finding())?;
+    store.remove(name).map_err(|e| e.to_finding())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::keychain::{KeychainError, MemoryStore};
+
+    const KEY: &str = "SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij-_01234";
+
+    fn new() -> NewProfile {
+        NewProfile {
+            provider: "sendgrid".into(),
+            domain: "example.com".into(),
+            from: "a@example.com".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn add_stores_key_and_profile_and_returns_only_the_masked_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, keychain) = (ProfileStore::at(dir.path()), MemoryStore::default());
+        let saved = add(
+            &store,
+            &keychain,
+            new(),
+            &SecretKey::new(format!("{KEY}\n")),
+        )
+        .expect("saved");
+        assert_eq!(saved.masked_key, "SG.ab…1234");
+        assert_eq!(keychain.load("example.com").expect("stored").expose(), KEY);
+        assert!(saved
+            .findings
+            .iter()
+            .any(|f| f.code == "key.trailing_newline"));
+        assert!(store.get("example.com").is_ok());
+    }
+
+    #[test]
+    fn nothing_is_saved_when_the_keychain_fails() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = ProfileStore::at(dir.path());
+        let keychain = MemoryStore::failing(KeychainError::Locked("locked".into()));
+        let err =
+            add(&store, &keychain, new(), &SecretKey::new(KEY.into())).expect_err("not saved");
+        assert!(matches!(err, SaveError::CouldNotSave(_)));
+        assert!(err.findings().iter().any(|f| f.code == "keychain.locked"));
+        assert!(store.load().expect("load").0.profiles.is_empty());
+    }
+
+    #[test]
+    fn the_key_is_removed_again_when_the_profile_cannot_be_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let blocker = dir.path().join("not-a-dir");
+        std::fs::write(&blocker, b"file").expect("write");
+        let store = ProfileStore::at(blocker.join("sub"));
+        let keychain = MemoryStore::default();
+        let err =
+            add(&store, &keychain, new(), &SecretKey::new(KEY.into())).expect_err("not saved");
+        assert!(matches!(err, SaveError::CouldNotSave(_)), "{err:?}");
+        assert!(keychain.load("example.com").is_err(), "no orphan key");
+    }
+
+    #[test]
+    fn a_rejected_rotation_keeps_the_old_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, keychain) = (ProfileStore::at(dir.path()), MemoryStore::default());
+        add(&store, &keychain, new(), &SecretKey::new(KEY.into())).expect("saved");
+        let err = rotate(
+            &store,
+            &keychain,
+            "example.com",
+            &SecretKey::new("SG.short".into()),
+        )
+        .expect_err("rejected");
+        assert!(matches!(err, SaveError::KeyRejected(_)));
+        assert_eq!(keychain.load("example.com").expect("kept").expose(), KEY);
+        remove(&store, &keychain, "example.com").expect("removed");
+        assert!(keychain.load("example.com").is_err());
+    }
+}
