@@ -9,6 +9,9 @@ fn main() {
             "app_info",
             "list_providers",
             "check_key",
+            "save_profile",
+            "list_profiles",
+            "remove_profile",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         println!("cargo:warning=tauri-build failed: {error:#}");

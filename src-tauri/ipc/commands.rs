@@ -1,8 +1,14 @@
 //! The Tauri commands. Each is a few lines: take the arguments, call the core, return.
 
+use crate::core::keychain::OsKeychain;
+use crate::core::profiles::store::ProfileStore;
+use crate::core::profiles::{service, NewProfile};
 use crate::core::{app, catalogue, key_check, secret::SecretKey};
 
-use super::types::{CheckKeyRequest, IpcError, KeyCheckReport};
+use super::types::{
+    CheckKeyRequest, IpcError, KeyCheckReport, ProfileListReply, RemoveProfileReply,
+    SaveProfileReply, SaveProfileRequest,
+};
 
 /// Name, version and wizard steps.
 #[tauri::command]
@@ -37,4 +43,108 @@ pub fn check_key(request: CheckKeyRequest) -> Result<KeyCheckReport, IpcError> {
         masked: check.key.as_ref().map(SecretKey::masked),
         findings: check.findings,
     })
+}
+
+/// Runs blocking core work (keychain, files) off the async runtime's worker threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, IpcError> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| {
+            IpcError::new(
+                "ipc.task_failed",
+                format!("The background task failed: {e}"),
+            )
+        })
+}
+
+fn store() -> Result<ProfileStore, IpcError> {
+    ProfileStore::open_default().map_err(|e| {
+        let f = e.to_finding();
+        IpcError::new(&f.code, f.detail)
+    })
+}
+
+/// Saves a profile and stores its key in the OS keychain. The key is never returned, only masked.
+#[tauri::command]
+pub async fn save_profile(request: SaveProfileRequest) -> Result<SaveProfileReply, IpcError> {
+    let SaveProfileRequest {
+        provider,
+        domain,
+        from,
+        name,
+        host,
+        port,
+        tls,
+        username,
+        stream,
+        key,
+    } = request;
+    let key = SecretKey::new(key);
+    let new = NewProfile {
+        name,
+        provider,
+        domain,
+        from,
+        host,
+        port,
+        tls,
+        username,
+        stream,
+    };
+    let store = store()?;
+    blocking(
+        move || match service::add(&store, &OsKeychain::default(), new, &key) {
+            Ok(saved) => SaveProfileReply {
+                ok: true,
+                profile: Some(saved.profile),
+                masked_key: Some(saved.masked_key),
+                findings: saved.findings,
+            },
+            Err(e) => SaveProfileReply {
+                ok: false,
+                profile: None,
+                masked_key: None,
+                findings: e.findings().to_vec(),
+            },
+        },
+    )
+    .await
+}
+
+/// The saved profiles, without touching the keychain.
+#[tauri::command]
+pub async fn list_profiles() -> Result<ProfileListReply, IpcError> {
+    let store = store()?;
+    blocking(move || match store.load() {
+        Ok((file, recovery)) => ProfileListReply {
+            profiles: file.profiles,
+            findings: recovery.iter().map(|r| r.to_finding()).collect(),
+        },
+        Err(e) => ProfileListReply {
+            profiles: Vec::new(),
+            findings: vec![e.to_finding()],
+        },
+    })
+    .await
+}
+
+/// Removes a profile and its keychain entry.
+#[tauri::command]
+pub async fn remove_profile(name: String) -> Result<RemoveProfileReply, IpcError> {
+    let store = store()?;
+    blocking(
+        move || match service::remove(&store, &OsKeychain::default(), &name) {
+            Ok(_) => RemoveProfileReply {
+                ok: true,
+                findings: Vec::new(),
+            },
+            Err(finding) => RemoveProfileReply {
+                ok: false,
+                findings: vec![finding],
+            },
+        },
+    )
+    .await
 }

@@ -28,6 +28,9 @@ pub fn run() -> ExitCode {
             commands::app_info,
             commands::list_providers,
             commands::check_key,
+            commands::save_profile,
+            commands::list_profiles,
+            commands::remove_profile,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -44,3 +44,48 @@ pub struct KeyCheckReport {
     /// `SG.Ab…wXyz` — the only form of the key the webview ever receives back.
     pub masked: Option<String>,
 }
+
+/// What the Keychain step sends to save a profile with its key.
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SaveProfileRequest {
+    pub provider: String,
+    pub domain: String,
+    pub from: String,
+    pub name: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<crate::core::catalogue::TlsMode>,
+    pub username: Option<String>,
+    pub stream: Option<String>,
+    /// Moved into a zeroizing secret as soon as it is deserialized; never sent back.
+    pub key: String,
+}
+
+/// The result of saving: the profile and the masked key when saved, and the findings either way.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct SaveProfileReply {
+    pub ok: bool,
+    pub profile: Option<crate::core::profiles::Profile>,
+    /// `SG.Ab…wXyz`: the only form of the key the webview receives after saving.
+    pub masked_key: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// The saved profiles (no keychain access), and findings about the file (e.g. it was set aside).
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct ProfileListReply {
+    pub profiles: Vec<crate::core::profiles::Profile>,
+    pub findings: Vec<Finding>,
+}
+
+/// The result of removing a profile and its key.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct RemoveProfileReply {
+    pub ok: bool,
+    pub findings: Vec<Finding>,
+}

@@ -1,9 +1,9 @@
 // Starts the real app under WebDriver for end-to-end tests: a private Xvfb display, a private D-Bus
 // session, tauri-driver (which runs WebKitWebDriver, which runs the app). Each process is started in
 // its own process group and stopped by PID when the session ends, whatever happened.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -103,13 +103,35 @@ async function request(base, method, path, body) {
   return json.value;
 }
 
+/** gnome-keyring on the private bus, unlocked with a throwaway password; resolves when it is on the bus. */
+async function startKeyring(procs, env) {
+  const keyring = start('gnome-keyring-daemon', ['--foreground', '--components=secrets', '--unlock'], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  keyring.child.stdin.end('inflowave-e2e-keyring');
+  procs.push(keyring);
+  const deadline = Date.now() + DEADLINE_MS;
+  while (Date.now() < deadline) {
+    const probe = spawnSync(
+      'dbus-send',
+      ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'],
+      { env, encoding: 'utf8', timeout: 5000 },
+    );
+    if (probe.stdout?.includes('boolean true')) return;
+    if (keyring.child.exitCode !== null) break;
+    await sleep(100);
+  }
+  throw new Error(`gnome-keyring-daemon did not start:\n${keyring.output()}`);
+}
+
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 /**
  * Launches the app and returns a small WebDriver client. Always call `close()` (in `finally`).
  * Env: APP (absolute path of the built binary), TAURI_DRIVER (path of tauri-driver).
  */
-export async function launch({ env = {} } = {}) {
+export async function launch({ env = {}, keyring = false } = {}) {
   const app = process.env.APP;
   const driver = process.env.TAURI_DRIVER ?? 'tauri-driver';
   if (!app) throw new Error('Set APP to the absolute path of the built inflowave-setup binary.');
@@ -117,6 +139,7 @@ export async function launch({ env = {} } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'inflowave-e2e-'));
   let base;
   let session;
+  let keyringEnv;
   const close = async () => {
     if (session) {
       await request(base, 'DELETE', `/session/${session}`).catch(() => {});
@@ -140,8 +163,14 @@ export async function launch({ env = {} } = {}) {
       XDG_CONFIG_HOME: join(scratch, 'config'),
       XDG_DATA_HOME: join(scratch, 'data'),
       XDG_CACHE_HOME: join(scratch, 'cache'),
+      XDG_RUNTIME_DIR: join(scratch, 'run'),
+      INFLOWAVE_SETUP_CONFIG_DIR: join(scratch, 'config'),
       ...env,
     };
+    mkdirSync(childEnv.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+    mkdirSync(childEnv.XDG_DATA_HOME, { recursive: true });
+    if (keyring) await startKeyring(procs, childEnv);
+    keyringEnv = childEnv;
     const tauriDriver = start(driver, ['--port', String(port), '--native-port', String(nativePort)], { env: childEnv });
     procs.push(tauriDriver);
     base = `http://127.0.0.1:${port}`;
@@ -193,6 +222,39 @@ export async function launch({ env = {} } = {}) {
     },
     async type(css, value) {
       await request(base, 'POST', `${s()}/element/${await client.find(css)}/value`, { text: value });
+    },
+    /** Runs `script` in the page (W3C execute/sync) and returns its result. */
+    async execute(script, args = []) {
+      return request(base, 'POST', `${s()}/execute/sync`, { script, args });
+    },
+    /** Reads a keychain entry of the app straight from the Secret Service (secret-tool). */
+    lookupSecret(account) {
+      const out = spawnSync('secret-tool', ['lookup', 'service', 'com.inflowave.setup', 'username', account], {
+        env: keyringEnv,
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      return out.status === 0 ? out.stdout : null;
+    },
+    /** Every file the app wrote under its config, data and cache folders, as text. */
+    writtenFiles() {
+      const found = [];
+      const walk = (dir) => {
+        let names = [];
+        try {
+          names = readdirSync(dir);
+        } catch {
+          return;
+        }
+        for (const name of names) {
+          const path = join(dir, name);
+          if (statSync(path).isDirectory()) walk(path);
+          else found.push({ path, text: readFileSync(path).toString('latin1') });
+        }
+      };
+      walk(join(scratch, 'config'));
+      walk(join(scratch, 'cache'));
+      return found;
     },
     async title() {
       return request(base, 'GET', `${s()}/title`);

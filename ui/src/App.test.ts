@@ -46,6 +46,9 @@ const fake = vi.hoisted(() => ({
   appInfo: vi.fn(),
   listProviders: vi.fn(),
   checkKey: vi.fn(),
+  saveProfile: vi.fn(),
+  listProfiles: vi.fn(),
+  removeProfile: vi.fn(),
   openInBrowser: vi.fn(),
 }));
 
@@ -55,6 +58,7 @@ beforeEach(() => {
   fake.appInfo.mockResolvedValue(info);
   fake.listProviders.mockResolvedValue([sendgrid]);
   fake.checkKey.mockResolvedValue(report);
+  fake.saveProfile.mockReset();
 });
 
 describe('wizard frame', () => {
@@ -104,5 +108,55 @@ describe('wizard frame', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Back' }));
     expect(screen.getByRole('radio', { name: /SendGrid/ })).toBeChecked();
+  });
+});
+
+describe('keychain step', () => {
+  it('sends the key once to be saved, then holds only its masked form', async () => {
+    const key = 'SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij-_01234';
+    fake.saveProfile.mockResolvedValue({
+      ok: true,
+      masked_key: 'SG.ab…1234',
+      profile: { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] },
+      findings: [{ code: 'profile.saved', severity: 'pass', title: 'Saved profile example.com', detail: '', fix: [] }],
+    });
+    render(App);
+    await fireEvent.click(await screen.findByRole('radio', { name: /SendGrid/ }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.paste(screen.getByTestId('key-input'), { clipboardData: { getData: () => key } });
+    await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Next' })).toBeEnabled());
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+
+    await fireEvent.input(screen.getByLabelText('Sending domain'), { target: { value: 'example.com' } });
+    await fireEvent.input(screen.getByLabelText('From address'), { target: { value: 'news@example.com' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await vi.waitFor(() => expect(screen.getByRole('status')).toHaveTextContent('SG.ab…1234'));
+    expect(fake.saveProfile).toHaveBeenCalledWith(expect.objectContaining({ provider: 'sendgrid', domain: 'example.com', key }));
+    expect(document.body.innerHTML).not.toContain(key.slice(3, 40));
+    // Back on the key step, the field is gone: only the masked key is shown.
+    await fireEvent.click(screen.getByRole('button', { name: 'Back' }));
+    expect(screen.queryByTestId('key-input')).toBeNull();
+    expect(screen.getByRole('status')).toHaveTextContent('SG.ab…1234');
+  });
+
+  it('shows why nothing was saved when the keychain is unavailable', async () => {
+    fake.saveProfile.mockResolvedValue({
+      ok: false,
+      masked_key: null,
+      profile: null,
+      findings: [{ code: 'keychain.unavailable', severity: 'fail', title: 'No keychain is available to store the key', detail: 'no bus', fix: ['Start GNOME Keyring'] }],
+    });
+    render(App);
+    await fireEvent.click(await screen.findByRole('radio', { name: /SendGrid/ }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.paste(screen.getByTestId('key-input'), { clipboardData: { getData: () => 'SG.x' } });
+    await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Next' })).toBeEnabled());
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.input(screen.getByLabelText('Sending domain'), { target: { value: 'example.com' } });
+    await fireEvent.input(screen.getByLabelText('From address'), { target: { value: 'news@example.com' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await vi.waitFor(() => expect(document.querySelector('[data-code="keychain.unavailable"]')).toHaveTextContent('Start GNOME Keyring'));
+    expect(screen.getByRole('button', { name: 'Next' })).toBeDisabled();
   });
 });

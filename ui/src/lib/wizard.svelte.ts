@@ -1,6 +1,6 @@
 // Wizard state: which step is showing, what was chosen, and what the core reported. No rules live
 // here — validation results come from the Rust core through `ipc`.
-import type { Ipc, KeyCheckReport, Provider, WizardStep } from './ipc';
+import type { Ipc, KeyCheckReport, Provider, SaveProfileReply, WizardStep } from './ipc';
 
 export class Wizard {
   steps = $state<WizardStep[]>([]);
@@ -8,6 +8,12 @@ export class Wizard {
   providers = $state<Provider[]>([]);
   providerId = $state<string | null>(null);
   keyReport = $state<KeyCheckReport | null>(null);
+  /** The key exactly as pasted, until it is saved; then cleared for good. */
+  key = $state('');
+  /** The username field, for providers where the admin supplies one. */
+  username = $state('');
+  /** The result of saving the profile: the webview only ever holds the masked key after this. */
+  saved = $state<SaveProfileReply | null>(null);
   loadError = $state<string | null>(null);
 
   constructor(private readonly ipc: Ipc) {}
@@ -28,7 +34,8 @@ export class Wizard {
   get canAdvance(): boolean {
     const id = this.steps[this.current]?.id;
     if (id === 'provider') return this.provider?.supported === true;
-    if (id === 'key') return this.keyReport?.ok === true;
+    if (id === 'key') return this.keyReport?.ok === true || this.saved?.ok === true;
+    if (id === 'keychain') return this.saved?.ok === true;
     return this.current < this.steps.length - 1;
   }
 
@@ -45,7 +52,18 @@ export class Wizard {
   }
 
   choose(id: string): void {
-    if (id !== this.providerId) this.keyReport = null;
+    if (id !== this.providerId) {
+      this.keyReport = null;
+      this.key = '';
+      this.username = '';
+      this.saved = null;
+    }
     this.providerId = id;
+  }
+
+  /** Records a save; on success the pasted key is dropped from the webview. */
+  recordSave(reply: SaveProfileReply): void {
+    this.saved = reply;
+    if (reply.ok) this.key = '';
   }
 }

@@ -7,8 +7,23 @@ import type { CheckKeyRequest } from './bindings/CheckKeyRequest';
 import type { IpcError } from './bindings/IpcError';
 import type { KeyCheckReport } from './bindings/KeyCheckReport';
 import type { Provider } from './bindings/Provider';
+import type { ProfileListReply } from './bindings/ProfileListReply';
+import type { RemoveProfileReply } from './bindings/RemoveProfileReply';
+import type { SaveProfileReply } from './bindings/SaveProfileReply';
+import type { SaveProfileRequest } from './bindings/SaveProfileRequest';
 
-export type { AppInfo, CheckKeyRequest, KeyCheckReport, Provider };
+export type {
+  AppInfo,
+  CheckKeyRequest,
+  KeyCheckReport,
+  Provider,
+  ProfileListReply,
+  RemoveProfileReply,
+  SaveProfileReply,
+  SaveProfileRequest,
+};
+export type { Profile } from './bindings/Profile';
+export type { TlsMode } from './bindings/TlsMode';
 export type { Finding } from './bindings/Finding';
 export type { Severity } from './bindings/Severity';
 export type { WizardStep } from './bindings/WizardStep';
@@ -46,6 +61,9 @@ export const ipc = {
   appInfo: () => call<AppInfo>('app_info'),
   listProviders: () => call<Provider[]>('list_providers'),
   checkKey: (request: CheckKeyRequest) => call<KeyCheckReport>('check_key', { request }),
+  saveProfile: (request: SaveProfileRequest) => call<SaveProfileReply>('save_profile', { request }),
+  listProfiles: () => call<ProfileListReply>('list_profiles'),
+  removeProfile: (name: string) => call<RemoveProfileReply>('remove_profile', { name }),
   openInBrowser: (url: string) => openUrl(url),
 };
 export type Ipc = typeof ipc;
