@@ -32,8 +32,13 @@ test-deps: deps
 	  $(CARGO) install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked --root $(TOOLS); fi
 
 # The frontend bundle the Rust build embeds (tauri's generate_context! reads ui/dist at compile time).
-ui: deps
+# Rebuilt only when a UI source changed: a rebuild rewrites ui/dist, which recompiles the Rust crate.
+UI_SOURCES := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts \
+                ui/svelte.config.js ui/tsconfig.json -type f 2>/dev/null)
+ui: deps ui/dist/index.html
+ui/dist/index.html: $(UI_SOURCES)
 	npm --prefix ui run build
+	@touch $@
 
 run: ui
 	$(CARGO) build --bin inflowave-setup

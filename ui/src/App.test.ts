@@ -59,6 +59,7 @@ beforeEach(() => {
   fake.listProviders.mockResolvedValue([sendgrid]);
   fake.checkKey.mockResolvedValue(report);
   fake.saveProfile.mockReset();
+  fake.listProfiles.mockResolvedValue({ profiles: [], findings: [] });
 });
 
 describe('wizard frame', () => {
@@ -158,5 +159,26 @@ describe('keychain step', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await vi.waitFor(() => expect(document.querySelector('[data-code="keychain.unavailable"]')).toHaveTextContent('Start GNOME Keyring'));
     expect(screen.getByRole('button', { name: 'Next' })).toBeDisabled();
+  });
+});
+
+describe('home', () => {
+  it('opens on the saved sending domains with their last verification', async () => {
+    fake.listProfiles.mockResolvedValue({
+      profiles: [
+        {
+          name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '',
+          history: [{ at: new Date(Date.now() - 3 * 86_400_000).toISOString(), outcomes: [{ code: 'dns.dkim_missing', severity: 'fail' }] }],
+        },
+        { name: 'b.example', provider: 'postmark', domain: 'b.example', from: 'a@b.example', created: '', updated: '', history: [] },
+      ],
+      findings: [],
+    });
+    render(App);
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Sending domains');
+    expect(document.querySelector('[data-profile="example.com"]')).toHaveTextContent('1 failing · checked 3 days ago');
+    expect(document.querySelector('[data-profile="b.example"]')).toHaveTextContent('Never verified');
+    await fireEvent.click(screen.getByRole('button', { name: 'Add a sending domain' }));
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Choose your email provider');
   });
 });

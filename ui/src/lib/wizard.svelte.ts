@@ -1,6 +1,6 @@
 // Wizard state: which step is showing, what was chosen, and what the core reported. No rules live
 // here — validation results come from the Rust core through `ipc`.
-import type { Ipc, KeyCheckReport, Provider, SaveProfileReply, WizardStep } from './ipc';
+import type { Finding, Ipc, KeyCheckReport, Profile, Provider, SaveProfileReply, WizardStep } from './ipc';
 
 export class Wizard {
   steps = $state<WizardStep[]>([]);
@@ -15,6 +15,10 @@ export class Wizard {
   /** The result of saving the profile: the webview only ever holds the masked key after this. */
   saved = $state<SaveProfileReply | null>(null);
   loadError = $state<string | null>(null);
+  /** Saved profiles; when there are any, the app opens on them instead of the wizard. */
+  profiles = $state<Profile[]>([]);
+  profileFindings = $state<Finding[]>([]);
+  mode = $state<'home' | 'wizard'>('wizard');
 
   constructor(private readonly ipc: Ipc) {}
 
@@ -22,9 +26,16 @@ export class Wizard {
 
   async load(): Promise<void> {
     try {
-      const [info, providers] = await Promise.all([this.ipc.appInfo(), this.ipc.listProviders()]);
+      const [info, providers, saved] = await Promise.all([
+        this.ipc.appInfo(),
+        this.ipc.listProviders(),
+        this.ipc.listProfiles(),
+      ]);
       this.steps = info.steps;
       this.providers = providers;
+      this.profiles = saved.profiles;
+      this.profileFindings = saved.findings;
+      this.mode = saved.profiles.length > 0 ? 'home' : 'wizard';
     } catch (error) {
       this.loadError = error instanceof Error ? error.message : String(error);
     }
@@ -59,6 +70,24 @@ export class Wizard {
       this.saved = null;
     }
     this.providerId = id;
+  }
+
+  /** Starts the wizard from the first step for a new sending domain. */
+  startNew(): void {
+    this.current = 0;
+    this.providerId = null;
+    this.key = '';
+    this.username = '';
+    this.keyReport = null;
+    this.saved = null;
+    this.mode = 'wizard';
+  }
+
+  async remove(name: string): Promise<void> {
+    const reply = await this.ipc.removeProfile(name);
+    this.profileFindings = reply.findings;
+    if (reply.ok) this.profiles = this.profiles.filter((p) => p.name !== name);
+    if (this.profiles.length === 0) this.mode = 'wizard';
   }
 
   /** Records a save; on success the pasted key is dropped from the webview. */
