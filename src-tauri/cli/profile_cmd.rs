@@ -48,6 +48,12 @@ pub enum ProfileCommand {
         /// Postmark message stream id (sent as X-PM-Message-Stream).
         #[arg(long, value_name = "S")]
         stream: Option<String>,
+        /// A DKIM selector to check besides the provider's (repeatable; Postmark: e.g. 20240101pm).
+        #[arg(long = "dkim-selector", value_name = "S")]
+        dkim_selectors: Vec<String>,
+        /// The Return-Path host the provider gave (SendGrid: emNNNN).
+        #[arg(long, value_name = "HOST")]
+        return_path: Option<String>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -120,6 +126,8 @@ pub fn run_with(
             tls,
             username,
             stream,
+            dkim_selectors,
+            return_path,
             ..
         } => {
             let new = NewProfile {
@@ -132,6 +140,8 @@ pub fn run_with(
                 tls,
                 username,
                 stream,
+                dkim_selectors,
+                return_path,
             };
             add(out, store, keychain, new)
         }

@@ -92,6 +92,7 @@ pub async fn save_profile(request: SaveProfileRequest) -> Result<SaveProfileRepl
         tls,
         username,
         stream,
+        ..NewProfile::default()
     };
     let store = store()?;
     blocking(

@@ -65,6 +65,13 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub stream: Option<String>,
+    /// DKIM selectors to check besides the provider's fixed ones (Postmark's dated `20240101pm`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dkim_selectors: Vec<String>,
+    /// The Return-Path (bounce) host to check, when the provider gave one (SendGrid's `em1234`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub return_path: Option<String>,
     pub created: String,
     pub updated: String,
     #[serde(default)]
@@ -94,6 +101,8 @@ pub struct NewProfile {
     pub tls: Option<TlsMode>,
     pub username: Option<String>,
     pub stream: Option<String>,
+    pub dkim_selectors: Vec<String>,
+    pub return_path: Option<String>,
 }
 
 /// The current time as RFC 3339 UTC.
@@ -298,6 +307,44 @@ pub fn build(new: NewProfile, at: &str) -> Result<Profile, Vec<Finding>> {
         }
     }
 
+    let dkim_selectors: Vec<String> = new
+        .dkim_selectors
+        .iter()
+        .map(|s| s.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let label_ok = |s: &str| {
+        s.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+    };
+    if let Some(bad_selector) = dkim_selectors.iter().find(|s| !label_ok(s)) {
+        problems.push(
+            bad(
+                "profile.dkim_selector_invalid",
+                "The DKIM selector is not a DNS label",
+                format!("{bad_selector:?}: selectors are letters, digits, '-' and '_' (the part before ._domainkey)."),
+            )
+            .step("Copy the selector from the provider's DNS settings (Postmark: the hostname's first part, e.g. 20240101pm)."),
+        );
+    }
+    let return_path = new
+        .return_path
+        .map(|r| r.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|r| !r.is_empty());
+    if let Some(r) = &return_path {
+        if !label_ok(r) {
+            problems.push(bad(
+                "profile.return_path_invalid",
+                "The Return-Path host is not a host name",
+                format!("{r:?} is not a host name like em1234 or em1234.example.com."),
+            ));
+        }
+    }
+
     let name = new
         .name
         .map(|n| n.trim().to_owned())
@@ -324,6 +371,8 @@ pub fn build(new: NewProfile, at: &str) -> Result<Profile, Vec<Finding>> {
         endpoint,
         username,
         stream,
+        dkim_selectors,
+        return_path,
         created: at.to_owned(),
         updated: at.to_owned(),
         history: Vec::new(),

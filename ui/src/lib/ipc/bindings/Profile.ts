@@ -19,4 +19,12 @@ username?: string,
 /**
  * Postmark message stream id (`X-PM-Message-Stream`).
  */
-stream?: string, created: string, updated: string, history: Array<Verification>, };
+stream?: string, 
+/**
+ * DKIM selectors to check besides the provider's fixed ones (Postmark's dated `20240101pm`).
+ */
+dkim_selectors?: Array<string>, 
+/**
+ * The Return-Path (bounce) host to check, when the provider gave one (SendGrid's `em1234`).
+ */
+return_path?: string, created: string, updated: string, history: Array<Verification>, };
