@@ -57,7 +57,7 @@ lint: deps
 # unlocked gnome-keyring, and so on.
 test-rust: test-deps ui
 	$(CARGO) clippy --all-targets --locked -- -D warnings
-	$(CARGO) test --locked
+	$(CARGO) test --locked --no-fail-fast
 
 # ts-rs regenerates the TypeScript bindings during `cargo test`; stale checked-in bindings fail here.
 bindings-check:
