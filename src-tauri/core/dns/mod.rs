@@ -596,15 +596,18 @@ async fn check_dkim(
 ) -> DkimOutcome {
     let host = format!("{selector}._domainkey.{}", ctx.domain);
     let mut out = DkimOutcome::default();
-    let (cname, txt) = match cname_into {
+    // For a CNAME selector: the CNAME, the key it leads to (hickory follows the chain), and
+    // addresses (a proxying DNS host answers a CNAME as A records), all at once.
+    let (cname, txt, address) = match cname_into {
         Some(_) => {
-            let (c, t) = tokio::join!(
+            let (c, t, a) = tokio::join!(
                 ctx.lookup(&host, RecordType::CNAME, true),
-                ctx.resolver.lookup(&host, RecordType::TXT)
+                ctx.resolver.lookup(&host, RecordType::TXT),
+                ctx.resolver.lookup(&host, RecordType::A)
             );
-            (Some(c), t)
+            (Some(c), t, Some(a))
         }
-        None => (None, ctx.lookup(&host, RecordType::TXT, true).await),
+        None => (None, ctx.lookup(&host, RecordType::TXT, true).await, None),
     };
     if let (Some(Answer::Found { values, .. }), Some(provider)) = (&cname, cname_into) {
         out.via_cname = true;
@@ -682,6 +685,22 @@ async fn check_dkim(
                     "the DKIM value from the provider's page (v=DKIM1; k=rsa; p=…)".to_owned(),
                 ),
             };
+            if rtype == "CNAME" && address.as_ref().is_some_and(Answer::is_found) {
+                out.findings.push(
+                    Finding::fail(
+                        "dns.cname_proxied",
+                        format!("DKIM {selector}: {host} answers with addresses, not a CNAME"),
+                        format!(
+                            "{host} should be a CNAME to {value}, but DNS answers with A/AAAA \
+                             records. A proxying DNS host (Cloudflare's orange cloud) or CNAME \
+                             flattening replaces the CNAME, and receivers find no DKIM key."
+                        ),
+                    )
+                    .step("At your DNS host, set this record to DNS only (Cloudflare: click the orange cloud so it turns grey).")
+                    .record("CNAME", &host, &value),
+                );
+                return out;
+            }
             let record_type = if rtype == "CNAME" {
                 RecordType::CNAME
             } else {
@@ -733,6 +752,8 @@ struct SpfOutcome {
     record: Option<String>,
     included: Vec<String>,
     present: bool,
+    /// The domain's TXT records were read (false after a failed lookup: nothing is known).
+    checked: bool,
 }
 
 async fn check_spf(ctx: &Ctx) -> SpfOutcome {
@@ -743,6 +764,7 @@ async fn check_spf(ctx: &Ctx) -> SpfOutcome {
         out.findings.push(could_not_check(domain, RecordType::TXT, e));
         return out;
     }
+    out.checked = true;
     let records: Vec<String> = answer.txts().into_iter().filter(|t| spf::is_spf(t)).collect();
     out.present = !records.is_empty();
     match records.as_slice() {
@@ -1167,7 +1189,9 @@ async fn run(ctx: &Ctx, request: &AuditRequest) -> Vec<Finding> {
     // SPF: the provider's include is needed unless its CNAMEs carry SPF (automated security).
     let needs_include = spf_include.filter(|_| !(cname_provider.is_some() && automated));
     findings.extend(spf.findings);
-    if let Some(include) = needs_include {
+    if !spf.checked {
+        // Could not read the domain's TXT records: already reported as dns.lookup_failed.
+    } else if let Some(include) = needs_include {
         let has = spf.included.iter().any(|d| d == include);
         if !spf.present {
             let f = Finding::fail(
