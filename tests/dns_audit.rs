@@ -2,6 +2,8 @@
 //! port) serving fixture zones: correct SendGrid and Postmark domains, and broken ones that must each
 //! yield their own finding code and not the others'.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the test
+
 #[path = "support/dns_server.rs"]
 mod dns_server;
 
@@ -39,7 +41,12 @@ fn options(server: SocketAddr, authoritative_port: u16) -> dns::AuditOptions {
     }
 }
 
-fn request(provider: &str, domain: &str, selectors: &[&str], return_path: Option<&str>) -> dns::AuditRequest {
+fn request(
+    provider: &str,
+    domain: &str,
+    selectors: &[&str],
+    return_path: Option<&str>,
+) -> dns::AuditRequest {
     dns::AuditRequest {
         provider: catalogue::provider(provider).expect("provider in the catalogue"),
         domain: domain.to_owned(),
@@ -80,16 +87,31 @@ fn a_correct_sendgrid_domain_passes_every_check() {
         &request("sendgrid", "good-sg.test", &[], Some("em1234")),
     );
     let f = &audit.findings;
-    assert!(codes(f, Severity::Fail).is_empty(), "no failure expected: {f:#?}");
-    assert!(codes(f, Severity::Warn).is_empty(), "no warning expected: {f:#?}");
+    assert!(
+        codes(f, Severity::Fail).is_empty(),
+        "no failure expected: {f:#?}"
+    );
+    assert!(
+        codes(f, Severity::Warn).is_empty(),
+        "no warning expected: {f:#?}"
+    );
     let pass = codes(f, Severity::Pass);
-    for code in ["dkim.ok", "dns.record_ok", "spf.ok", "dmarc.ok", "dmarc.aligned"] {
+    for code in [
+        "dkim.ok",
+        "dns.record_ok",
+        "spf.ok",
+        "dmarc.ok",
+        "dmarc.aligned",
+    ] {
         assert!(pass.contains(code), "{code} missing: {f:#?}");
     }
     // Both CNAMEs were followed to SendGrid's keys (2048-bit, joined from several strings).
     let keys: Vec<&Finding> = f.iter().filter(|x| x.code == "dkim.ok").collect();
     assert_eq!(keys.len(), 2);
-    assert!(keys.iter().all(|k| k.title.contains("2048-bit RSA")), "{keys:#?}");
+    assert!(
+        keys.iter().all(|k| k.title.contains("2048-bit RSA")),
+        "{keys:#?}"
+    );
 }
 
 #[test]
@@ -245,12 +267,28 @@ fn a_server_that_never_answers_is_could_not_check_not_missing() {
     opts.resolver.timeout = Duration::from_millis(300);
     opts.resolver.attempts = 1;
     let started = Instant::now();
-    let audit = run(&request("sendgrid", "good-sg.test", &[], Some("em1234")), &opts);
+    let audit = run(
+        &request("sendgrid", "good-sg.test", &[], Some("em1234")),
+        &opts,
+    );
     let elapsed = started.elapsed();
     let fails = codes(&audit.findings, Severity::Fail);
-    assert_eq!(fails, BTreeSet::from(["dns.lookup_failed".to_owned()]), "{:#?}", audit.findings);
-    for missing in ["dmarc.missing", "dkim.missing", "dns.record_missing", "spf.missing"] {
-        assert!(!all_codes(&audit.findings).contains(missing), "{missing} on a timeout");
+    assert_eq!(
+        fails,
+        BTreeSet::from(["dns.lookup_failed".to_owned()]),
+        "{:#?}",
+        audit.findings
+    );
+    for missing in [
+        "dmarc.missing",
+        "dkim.missing",
+        "dns.record_missing",
+        "spf.missing",
+    ] {
+        assert!(
+            !all_codes(&audit.findings).contains(missing),
+            "{missing} on a timeout"
+        );
     }
     assert!(dns::only_lookup_failures(&audit.findings));
     // Lookups time out concurrently: far less than the sum of their deadlines.
@@ -276,8 +314,14 @@ fn the_traps_admins_hit_are_each_named() {
         .iter()
         .find(|f| f.code == "dns.domain_appended_twice")
         .expect("appended twice");
-    assert_eq!(twice.record.as_ref().map(|r| r.host.as_str()), Some("em1234.traps.test"));
-    assert!(twice.fix.iter().any(|s| s.contains("only em1234")), "{twice:#?}");
+    assert_eq!(
+        twice.record.as_ref().map(|r| r.host.as_str()),
+        Some("em1234.traps.test")
+    );
+    assert!(
+        twice.fix.iter().any(|s| s.contains("only em1234")),
+        "{twice:#?}"
+    );
 }
 
 #[test]
@@ -292,7 +336,12 @@ fn a_pasted_sendgrid_table_is_checked_record_by_record() {
     let audit = audit_fixture("good-sg.test", &req);
     // The return path host came from the table; the extra TXT row is missing in the zone.
     let fails = codes(&audit.findings, Severity::Fail);
-    assert_eq!(fails, BTreeSet::from(["dns.record_missing".to_owned()]), "{:#?}", audit.findings);
+    assert_eq!(
+        fails,
+        BTreeSet::from(["dns.record_missing".to_owned()]),
+        "{:#?}",
+        audit.findings
+    );
     let missing = audit
         .findings
         .iter()
@@ -300,10 +349,17 @@ fn a_pasted_sendgrid_table_is_checked_record_by_record() {
         .and_then(|f| f.record.clone())
         .expect("the record to add");
     assert_eq!(
-        (missing.rtype.as_str(), missing.host.as_str(), missing.value.as_str()),
+        (
+            missing.rtype.as_str(),
+            missing.host.as_str(),
+            missing.value.as_str()
+        ),
         ("TXT", "verify.good-sg.test", "sendgrid-verification=abc")
     );
-    assert!(audit.findings.iter().any(|f| f.code == "dns.record_ok" && f.title.contains("em1234")));
+    assert!(audit
+        .findings
+        .iter()
+        .any(|f| f.code == "dns.record_ok" && f.title.contains("em1234")));
 }
 
 #[test]
@@ -345,5 +401,9 @@ fn a_second_audit_asks_dns_again() {
         ("sendgrid.net", fx.join("sendgrid.net.zone")),
     ]);
     let second = run(&req, &options(server.addr, server.addr.port()));
-    assert!(all_codes(&second.findings).contains("dmarc.ok"), "{:#?}", second.findings);
+    assert!(
+        all_codes(&second.findings).contains("dmarc.ok"),
+        "{:#?}",
+        second.findings
+    );
 }

@@ -3,7 +3,8 @@
 //! fixture zones in `tests/fixtures/dns/`, and killed by its PID when dropped. Plus the two
 //! misbehaving servers the tests need: one that never answers, and a delay proxy for the benchmark.
 
-#![allow(dead_code)]
+// Test harness code: a failure to start a server is a test failure, so it panics with a message.
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
@@ -54,6 +55,7 @@ impl DnsServer {
     pub fn start(zones: &[(&str, PathBuf)]) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
         let port = free_port();
+        std::fs::create_dir_all(dir.path().join("db")).expect("db dir");
         let mut conf = format!(
             "server:\n    rundir: \"{run}\"\n    listen: 127.0.0.1@{port}\n    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n\
              database:\n    storage: \"{run}/db\"\n\

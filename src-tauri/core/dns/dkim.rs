@@ -70,11 +70,10 @@ pub fn parse(txt: &str) -> Result<DkimKey, DkimError> {
         };
         let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
         match name.as_str() {
-            "v" => {
-                if index != 0 || value != "DKIM1" {
-                    return Err(DkimError::BadVersion(value.to_owned()));
-                }
+            "v" if index != 0 || value != "DKIM1" => {
+                return Err(DkimError::BadVersion(value.to_owned()));
             }
+            "v" => {}
             "k" => {
                 key_type = match value.to_ascii_lowercase().as_str() {
                     "rsa" => KeyType::Rsa,
@@ -202,8 +201,14 @@ pub(crate) mod tests {
         );
         let mut bit_string = vec![0u8];
         bit_string.extend(rsa);
-        let algorithm = tlv(SEQUENCE, &[tlv(OID, RSA_ENCRYPTION), vec![0x05, 0x00]].concat());
-        tlv(SEQUENCE, &[algorithm, tlv(BIT_STRING, &bit_string)].concat())
+        let algorithm = tlv(
+            SEQUENCE,
+            &[tlv(OID, RSA_ENCRYPTION), vec![0x05, 0x00]].concat(),
+        );
+        tlv(
+            SEQUENCE,
+            &[algorithm, tlv(BIT_STRING, &bit_string)].concat(),
+        )
     }
 
     pub(crate) fn record(bits: usize) -> String {

@@ -143,7 +143,9 @@ pub fn aligns(identity: &str, from: &str, mode: Alignment) -> bool {
     let (i, f) = (identity.to_ascii_lowercase(), from.to_ascii_lowercase());
     match mode {
         Alignment::Strict => i == f,
-        Alignment::Relaxed => i == f || i.ends_with(&format!(".{f}")) || f.ends_with(&format!(".{i}")),
+        Alignment::Relaxed => {
+            i == f || i.ends_with(&format!(".{f}")) || f.ends_with(&format!(".{i}"))
+        }
     }
 }
 
@@ -166,17 +168,40 @@ mod tests {
     #[test]
     fn rejects_broken_records() {
         assert_eq!(parse("p=none; v=DMARC1"), Err(DmarcError::NotFirst));
-        assert_eq!(parse("v=DMARC1; rua=mailto:a@b.c"), Err(DmarcError::NoPolicy));
-        assert!(matches!(parse("v=DMARC1; p=block"), Err(DmarcError::BadValue { .. })));
-        assert!(matches!(parse("v=DMARC1; p=none; pct=150"), Err(DmarcError::BadValue { .. })));
-        assert!(matches!(parse("v=DMARC1; p=none; rua=dmarc@example.com"), Err(DmarcError::BadValue { .. })));
-        assert!(matches!(parse("v=DMARC1; p=none; policy"), Err(DmarcError::BadTag(_))));
+        assert_eq!(
+            parse("v=DMARC1; rua=mailto:a@b.c"),
+            Err(DmarcError::NoPolicy)
+        );
+        assert!(matches!(
+            parse("v=DMARC1; p=block"),
+            Err(DmarcError::BadValue { .. })
+        ));
+        assert!(matches!(
+            parse("v=DMARC1; p=none; pct=150"),
+            Err(DmarcError::BadValue { .. })
+        ));
+        assert!(matches!(
+            parse("v=DMARC1; p=none; rua=dmarc@example.com"),
+            Err(DmarcError::BadValue { .. })
+        ));
+        assert!(matches!(
+            parse("v=DMARC1; p=none; policy"),
+            Err(DmarcError::BadTag(_))
+        ));
     }
 
     #[test]
     fn alignment_relaxed_allows_subdomains_strict_does_not() {
-        assert!(aligns("em123.example.com", "example.com", Alignment::Relaxed));
-        assert!(!aligns("em123.example.com", "example.com", Alignment::Strict));
+        assert!(aligns(
+            "em123.example.com",
+            "example.com",
+            Alignment::Relaxed
+        ));
+        assert!(!aligns(
+            "em123.example.com",
+            "example.com",
+            Alignment::Strict
+        ));
         assert!(aligns("example.com", "example.com", Alignment::Strict));
         assert!(!aligns("pm.mtasv.net", "example.com", Alignment::Relaxed));
         assert!(!aligns("badexample.com", "example.com", Alignment::Relaxed));

@@ -34,6 +34,9 @@ use resolver::{Answer, DnsResolver, ResolverError, ResolverSettings, Value};
 /// The environment variable that points the resolver at a given server (`IP:PORT`), for the window
 /// (the CLI also has `--dns-server`).
 pub const DNS_SERVER_ENV: &str = "INFLOWAVE_DNS_SERVER";
+/// The environment variable that changes the port the zone's authoritative servers are asked on
+/// (53). Only tests need it: NS records carry no port, and a test server cannot listen on 53.
+pub const AUTHORITATIVE_PORT_ENV: &str = "INFLOWAVE_DNS_AUTHORITATIVE_PORT";
 /// The selectors of DKIM-by-CNAME domain authentication ([`DnsRequirement::DkimCnames`]).
 pub const DKIM_CNAME_SELECTORS: &[&str] = &["s1", "s2"];
 /// A DKIM key smaller than this is refused by Gmail and others.
@@ -104,7 +107,10 @@ pub struct DnsAudit {
 pub fn parse_server(text: &str) -> Result<SocketAddr, DnsError> {
     let t = text.trim();
     t.parse::<SocketAddr>()
-        .or_else(|_| t.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+        .or_else(|_| {
+            t.parse::<std::net::IpAddr>()
+                .map(|ip| SocketAddr::new(ip, 53))
+        })
         .map_err(|_| DnsError::BadServer(t.to_owned()))
 }
 
@@ -114,6 +120,13 @@ pub fn server_from_env() -> Result<Option<SocketAddr>, DnsError> {
         Ok(v) if !v.trim().is_empty() => parse_server(&v).map(Some),
         _ => Ok(None),
     }
+}
+
+/// The port named by [`AUTHORITATIVE_PORT_ENV`], if set and valid.
+pub fn authoritative_port_from_env() -> Option<u16> {
+    std::env::var(AUTHORITATIVE_PORT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Lower-case, no trailing dot; refuses what is not a host name.
@@ -261,20 +274,17 @@ async fn traps(ctx: &Ctx, host: &str, rtype: RecordType, fix_value: &str) -> Opt
         .map(|l| l.trim_start_matches('_'))
         .collect::<Vec<_>>()
         .join(".");
-    let (twice, underscore) = tokio::join!(
-        ctx.resolver.lookup(&doubled, rtype),
-        async {
-            if dropped != host {
-                ctx.resolver.lookup(&dropped, rtype).await
-            } else {
-                Answer::Missing {
-                    nxdomain: true,
-                    at: dropped.clone(),
-                    negative_ttl: None,
-                }
+    let (twice, underscore) = tokio::join!(ctx.resolver.lookup(&doubled, rtype), async {
+        if dropped != host {
+            ctx.resolver.lookup(&dropped, rtype).await
+        } else {
+            Answer::Missing {
+                nxdomain: true,
+                at: dropped.clone(),
+                negative_ttl: None,
             }
         }
-    );
+    });
     let name = rtype.to_string();
     if twice.is_found() {
         let rel = relative(host, &ctx.domain);
@@ -342,7 +352,12 @@ impl Expected {
 }
 
 /// A CNAME check: present, right target, target resolves, not flattened into A records.
-async fn check_cname(ctx: &Ctx, host: &str, expected: &Expected, what: &str) -> (Vec<Finding>, bool) {
+async fn check_cname(
+    ctx: &Ctx,
+    host: &str,
+    expected: &Expected,
+    what: &str,
+) -> (Vec<Finding>, bool) {
     // The CNAME itself, and what it leads to (hickory follows the chain for A), concurrently.
     let (cname, address) = tokio::join!(
         ctx.lookup(host, RecordType::CNAME, true),
@@ -369,7 +384,10 @@ async fn check_cname(ctx: &Ctx, host: &str, expected: &Expected, what: &str) -> 
                 .record("CNAME", host, &value);
                 return (vec![f], false);
             }
-            if let Answer::Missing { nxdomain: true, at, .. } = &address {
+            if let Answer::Missing {
+                nxdomain: true, at, ..
+            } = &address
+            {
                 if at != host {
                     let f = Finding::fail(
                         "dns.cname_dangling",
@@ -526,24 +544,32 @@ fn dkim_key_findings(host: &str, txts: &[String]) -> (Vec<Finding>, bool) {
             .step("Publish the current key from the provider's page.")],
             false,
         ),
-        Ok(dkim::DkimKey::Key { key_type, bits }) if key_type == dkim::KeyType::Rsa && bits < MIN_KEY_BITS => (
-            vec![Finding::fail(
-                "dkim.weak_key",
-                format!("The DKIM key at {host} is only {bits}-bit RSA"),
-                "Receivers ignore RSA keys under 1024 bits.",
+        Ok(dkim::DkimKey::Key { key_type, bits })
+            if key_type == dkim::KeyType::Rsa && bits < MIN_KEY_BITS =>
+        {
+            (
+                vec![Finding::fail(
+                    "dkim.weak_key",
+                    format!("The DKIM key at {host} is only {bits}-bit RSA"),
+                    "Receivers ignore RSA keys under 1024 bits.",
+                )
+                .step("Generate a 2048-bit key at the provider and publish it.")],
+                false,
             )
-            .step("Generate a 2048-bit key at the provider and publish it.")],
-            false,
-        ),
-        Ok(dkim::DkimKey::Key { key_type, bits }) if key_type == dkim::KeyType::Rsa && bits < GOOD_KEY_BITS => (
-            vec![Finding::warn(
+        }
+        Ok(dkim::DkimKey::Key { key_type, bits })
+            if key_type == dkim::KeyType::Rsa && bits < GOOD_KEY_BITS =>
+        {
+            (
+                vec![Finding::warn(
                 "dkim.key_1024",
                 format!("The DKIM key at {host} is {bits}-bit RSA"),
                 "It works today, but 1024-bit keys are deprecated; 2048-bit is current practice.",
             )
             .step("When the provider offers it, rotate to a 2048-bit key.")],
-            true,
-        ),
+                true,
+            )
+        }
         Ok(dkim::DkimKey::Key { key_type, bits }) => (
             vec![Finding::pass(
                 "dkim.ok",
@@ -627,7 +653,10 @@ async fn check_dkim(
                 Finding::fail(
                     "dns.record_wrong_value",
                     format!("DKIM {selector}: {host} points to the wrong place"),
-                    format!("{host} is a CNAME to {target}; it must point to {}.", expected.shown()),
+                    format!(
+                        "{host} is a CNAME to {target}; it must point to {}.",
+                        expected.shown()
+                    ),
                 )
                 .step("Edit the record's value (target) at your DNS host.")
                 .record("CNAME", &host, expected.shown()),
@@ -635,7 +664,9 @@ async fn check_dkim(
             return out;
         }
         match &txt {
-            Answer::Missing { nxdomain: true, at, .. } => {
+            Answer::Missing {
+                nxdomain: true, at, ..
+            } => {
                 out.findings.push(
                     Finding::fail(
                         "dns.cname_dangling",
@@ -661,25 +692,26 @@ async fn check_dkim(
                 return out;
             }
             Answer::Failed(e) => {
-                out.findings.push(could_not_check(&host, RecordType::TXT, e));
+                out.findings
+                    .push(could_not_check(&host, RecordType::TXT, e));
                 return out;
             }
             Answer::Found { .. } => {}
         }
     }
     if let Some(Answer::Failed(e)) = &cname {
-        out.findings.push(could_not_check(&host, RecordType::CNAME, e));
+        out.findings
+            .push(could_not_check(&host, RecordType::CNAME, e));
         return out;
     }
     match &txt {
-        Answer::Failed(e) => out.findings.push(could_not_check(&host, RecordType::TXT, e)),
+        Answer::Failed(e) => out
+            .findings
+            .push(could_not_check(&host, RecordType::TXT, e)),
         Answer::Missing { .. } => {
             let (rtype, value) = match (pasted, cname_into) {
                 (Some(p), _) => (p.rtype.clone(), p.value.clone()),
-                (None, Some(d)) => (
-                    "CNAME".to_owned(),
-                    Expected::Under(d.to_owned()).shown(),
-                ),
+                (None, Some(d)) => ("CNAME".to_owned(), Expected::Under(d.to_owned()).shown()),
                 (None, None) => (
                     "TXT".to_owned(),
                     "the DKIM value from the provider's page (v=DKIM1; k=rsa; p=…)".to_owned(),
@@ -761,11 +793,16 @@ async fn check_spf(ctx: &Ctx) -> SpfOutcome {
     let mut out = SpfOutcome::default();
     let answer = ctx.lookup(domain, RecordType::TXT, true).await;
     if let Answer::Failed(e) = &answer {
-        out.findings.push(could_not_check(domain, RecordType::TXT, e));
+        out.findings
+            .push(could_not_check(domain, RecordType::TXT, e));
         return out;
     }
     out.checked = true;
-    let records: Vec<String> = answer.txts().into_iter().filter(|t| spf::is_spf(t)).collect();
+    let records: Vec<String> = answer
+        .txts()
+        .into_iter()
+        .filter(|t| spf::is_spf(t))
+        .collect();
     out.present = !records.is_empty();
     match records.as_slice() {
         [] => return out,
@@ -809,27 +846,35 @@ async fn check_spf(ctx: &Ctx) -> SpfOutcome {
             for problem in &walk.problems {
                 failed = true;
                 out.findings.push(match problem {
-                    spf::WalkProblem::Unchecked { domain: d } => could_not_check(d, RecordType::TXT, &ResolverError::Network("a lookup of the SPF tree failed".into())),
+                    spf::WalkProblem::Unchecked { domain: d } => could_not_check(
+                        d,
+                        RecordType::TXT,
+                        &ResolverError::Network("a lookup of the SPF tree failed".into()),
+                    ),
                     spf::WalkProblem::NoRecord { domain: d } => Finding::fail(
                         "spf.include_broken",
                         format!("SPF includes {d}, which has no SPF record"),
                         "Receivers return a permanent error for an include without a record.",
-                    ).step(format!("Remove include:{d} or correct the name.")),
+                    )
+                    .step(format!("Remove include:{d} or correct the name.")),
                     spf::WalkProblem::Multiple { domain: d } => Finding::fail(
                         "spf.include_broken",
                         format!("SPF includes {d}, which has several SPF records"),
                         "Receivers return a permanent error.",
-                    ).step(format!("Remove include:{d}, or have its owner fix it.")),
+                    )
+                    .step(format!("Remove include:{d}, or have its owner fix it.")),
                     spf::WalkProblem::Syntax { domain: d, error } => Finding::fail(
                         "spf.include_broken",
                         format!("SPF includes {d}, whose record is invalid"),
                         format!("{error}"),
-                    ).step(format!("Remove include:{d} or correct the name.")),
+                    )
+                    .step(format!("Remove include:{d} or correct the name.")),
                     spf::WalkProblem::Loop { domain: d } => Finding::fail(
                         "spf.include_broken",
                         format!("SPF includes loop back to {d}"),
                         "An include loop is a permanent error.",
-                    ).step("Remove the include that points back."),
+                    )
+                    .step("Remove the include that points back."),
                 });
             }
             if walk.lookups > spf::LOOKUP_LIMIT {
@@ -847,7 +892,9 @@ async fn check_spf(ctx: &Ctx) -> SpfOutcome {
                         ),
                     )
                     .step("Remove includes of services that no longer send for you.")
-                    .step("Replace a, mx and ptr by ip4:/ip6: ranges where the addresses are stable."),
+                    .step(
+                        "Replace a, mx and ptr by ip4:/ip6: ranges where the addresses are stable.",
+                    ),
                 );
             }
             if walk.voids.len() as u32 > spf::VOID_LIMIT {
@@ -855,7 +902,10 @@ async fn check_spf(ctx: &Ctx) -> SpfOutcome {
                 out.findings.push(
                     Finding::fail(
                         "spf.void_lookups",
-                        format!("SPF has {} lookups that find nothing; receivers allow 2", walk.voids.len()),
+                        format!(
+                            "SPF has {} lookups that find nothing; receivers allow 2",
+                            walk.voids.len()
+                        ),
                         format!(
                             "These names return no records: {}. More than 2 such void lookups is a \
                              permanent error.",
@@ -878,7 +928,10 @@ async fn check_spf(ctx: &Ctx) -> SpfOutcome {
             if !failed {
                 out.findings.push(Finding::pass(
                     "spf.ok",
-                    format!("SPF of {domain}: one valid record, {} of 10 lookups", walk.lookups),
+                    format!(
+                        "SPF of {domain}: one valid record, {} of 10 lookups",
+                        walk.lookups
+                    ),
                     one.clone(),
                 ));
             }
@@ -893,7 +946,9 @@ fn merge_spf(records: &[String]) -> String {
     let mut all: Option<String> = None;
     for r in records {
         for t in r.split_ascii_whitespace().skip(1) {
-            if t.trim_start_matches(['+', '-', '~', '?']).eq_ignore_ascii_case("all") {
+            if t.trim_start_matches(['+', '-', '~', '?'])
+                .eq_ignore_ascii_case("all")
+            {
                 all.get_or_insert_with(|| t.to_owned());
             } else if !terms.iter().any(|x| x.eq_ignore_ascii_case(t)) {
                 terms.push(t.to_owned());
@@ -919,7 +974,10 @@ fn with_include(record: Option<&str>, include: &str) -> String {
     let item = format!("include:{include}");
     let at = terms
         .iter()
-        .position(|t| t.trim_start_matches(['+', '-', '~', '?']).eq_ignore_ascii_case("all"))
+        .position(|t| {
+            t.trim_start_matches(['+', '-', '~', '?'])
+                .eq_ignore_ascii_case("all")
+        })
         .unwrap_or(terms.len());
     terms.insert(at, &item);
     terms.join(" ")
@@ -1059,7 +1117,8 @@ async fn run(ctx: &Ctx, request: &AuditRequest) -> Vec<Finding> {
                             .find(|p| {
                                 p.rtype == "CNAME"
                                     && !p.host.contains("._domainkey.")
-                                    && (p.value == target || p.value.ends_with(&format!(".{target}")))
+                                    && (p.value == target
+                                        || p.value.ends_with(&format!(".{target}")))
                             })
                             .map(|p| p.host.clone())
                     });
@@ -1088,7 +1147,8 @@ async fn run(ctx: &Ctx, request: &AuditRequest) -> Vec<Finding> {
                 }
             }
             DnsRequirement::ReturnPathCname { host, target } => {
-                let host = records_table::qualify(request.return_path.as_deref().unwrap_or(host), domain);
+                let host =
+                    records_table::qualify(request.return_path.as_deref().unwrap_or(host), domain);
                 let expected = pasted_at(&host)
                     .map(|p| Expected::Exact(p.value.clone()))
                     .unwrap_or_else(|| Expected::Exact(target.to_owned()));
@@ -1131,7 +1191,11 @@ async fn run(ctx: &Ctx, request: &AuditRequest) -> Vec<Finding> {
     );
     let other_futures = join_all(others.iter().map(|p| async move {
         match p.rtype.as_str() {
-            "CNAME" => check_cname(ctx, &p.host, &Expected::Exact(p.value.clone()), "Record").await.0,
+            "CNAME" => {
+                check_cname(ctx, &p.host, &Expected::Exact(p.value.clone()), "Record")
+                    .await
+                    .0
+            }
             _ => check_txt(ctx, &p.host, &p.value).await,
         }
     }));
@@ -1163,7 +1227,9 @@ async fn run(ctx: &Ctx, request: &AuditRequest) -> Vec<Finding> {
                     request.provider.name
                 ),
             )
-            .step("Paste the provider's DNS records table, or give the selector (--dkim-selector)."),
+            .step(
+                "Paste the provider's DNS records table, or give the selector (--dkim-selector).",
+            ),
         );
     }
     let automated = dkims.iter().any(|d| d.via_cname);
@@ -1182,7 +1248,9 @@ async fn run(ctx: &Ctx, request: &AuditRequest) -> Vec<Finding> {
                 "The return-path CNAME (emNNNN) was not checked",
                 "Its host is made for your domain; without it SPF does not align with your domain.",
             )
-            .step("Paste the provider's DNS records table, or give the host (--return-path em1234)."),
+            .step(
+                "Paste the provider's DNS records table, or give the host (--return-path em1234).",
+            ),
         );
     }
 
@@ -1197,9 +1265,16 @@ async fn run(ctx: &Ctx, request: &AuditRequest) -> Vec<Finding> {
             let f = Finding::fail(
                 "spf.missing",
                 format!("{domain} has no SPF record"),
-                format!("{} needs include:{include} in the domain's SPF record.", request.provider.name),
+                format!(
+                    "{} needs include:{include} in the domain's SPF record.",
+                    request.provider.name
+                ),
             );
-            findings.push(add_steps(f, "TXT", domain, domain).record("TXT", domain, with_include(None, include)));
+            findings.push(add_steps(f, "TXT", domain, domain).record(
+                "TXT",
+                domain,
+                with_include(None, include),
+            ));
         } else if spf.record.is_some() && !has {
             findings.push(
                 Finding::fail(
@@ -1239,7 +1314,11 @@ async fn run(ctx: &Ctx, request: &AuditRequest) -> Vec<Finding> {
             .collect();
             findings.push(Finding::pass(
                 "dmarc.aligned",
-                format!("DMARC will pass for {} mail through {}", request.provider.name, how.join(" and ")),
+                format!(
+                    "DMARC will pass for {} mail through {}",
+                    request.provider.name,
+                    how.join(" and ")
+                ),
                 "DMARC needs one aligned pass; mail from this provider gets it.",
             ));
         } else if !dkim_plan.is_empty() || !return_paths.is_empty() {
@@ -1280,7 +1359,10 @@ mod tests {
             "v=spf1 include:_spf.google.com ~all".to_owned(),
             "v=spf1 include:sendgrid.net include:_spf.google.com -all".to_owned(),
         ]);
-        assert_eq!(merged, "v=spf1 include:_spf.google.com include:sendgrid.net ~all");
+        assert_eq!(
+            merged,
+            "v=spf1 include:_spf.google.com include:sendgrid.net ~all"
+        );
     }
 
     #[test]
@@ -1289,12 +1371,18 @@ mod tests {
             with_include(Some("v=spf1 ip4:192.0.2.1 -all"), "sendgrid.net"),
             "v=spf1 ip4:192.0.2.1 include:sendgrid.net -all"
         );
-        assert_eq!(with_include(None, "mailgun.org"), "v=spf1 include:mailgun.org ~all");
+        assert_eq!(
+            with_include(None, "mailgun.org"),
+            "v=spf1 include:mailgun.org ~all"
+        );
     }
 
     #[test]
     fn domains_and_servers_are_validated() {
-        assert_eq!(normalise_domain("Example.COM.").as_deref(), Ok("example.com"));
+        assert_eq!(
+            normalise_domain("Example.COM.").as_deref(),
+            Ok("example.com")
+        );
         assert!(normalise_domain("example").is_err());
         assert!(normalise_domain("exa mple.com").is_err());
         assert_eq!(parse_server("127.0.0.1:5353").map(|s| s.port()), Ok(5353));
@@ -1305,21 +1393,38 @@ mod tests {
     #[test]
     fn dkim_key_findings_tell_the_broken_shapes_apart() {
         let good = dkim::tests::record(2048);
-        let code = |txts: &[String]| dkim_key_findings("s._domainkey.x.test", txts).0[0].code.clone();
+        let code = |txts: &[String]| {
+            dkim_key_findings("s._domainkey.x.test", txts).0[0]
+                .code
+                .clone()
+        };
         assert_eq!(code(std::slice::from_ref(&good)), "dkim.ok");
         assert_eq!(code(&[dkim::tests::record(1024)]), "dkim.key_1024");
         assert_eq!(code(&["v=DKIM1; k=rsa; p=".to_owned()]), "dkim.revoked");
         assert_eq!(code(&[format!("\"{good}\"")]), "dkim.quoted");
         let (head, tail) = good.split_at(120);
-        assert_eq!(code(&[head.to_owned(), tail.to_owned()]), "dkim.split_wrongly");
-        assert_eq!(code(&[good[..good.len() - 30].to_owned()]), "dkim.malformed");
+        assert_eq!(
+            code(&[head.to_owned(), tail.to_owned()]),
+            "dkim.split_wrongly"
+        );
+        assert_eq!(
+            code(&[good[..good.len() - 30].to_owned()]),
+            "dkim.malformed"
+        );
     }
 
     #[test]
     fn only_lookup_failures_means_could_not_run() {
-        let lf = could_not_check("x.test", RecordType::TXT, &ResolverError::Timeout(Duration::ZERO));
+        let lf = could_not_check(
+            "x.test",
+            RecordType::TXT,
+            &ResolverError::Timeout(Duration::ZERO),
+        );
         assert!(only_lookup_failures(std::slice::from_ref(&lf)));
-        assert!(!only_lookup_failures(&[lf, Finding::fail("dmarc.missing", "t", "d")]));
+        assert!(!only_lookup_failures(&[
+            lf,
+            Finding::fail("dmarc.missing", "t", "d")
+        ]));
         assert!(!only_lookup_failures(&[]));
     }
 }

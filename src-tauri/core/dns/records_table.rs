@@ -244,7 +244,10 @@ mod tests {
 
     #[test]
     fn quoted_split_txt_values_are_joined() {
-        assert_eq!(clean_value("TXT", "\"v=DKIM1; p=AB\" \"CD\""), "v=DKIM1; p=ABCD");
+        assert_eq!(
+            clean_value("TXT", "\"v=DKIM1; p=AB\" \"CD\""),
+            "v=DKIM1; p=ABCD"
+        );
         assert_eq!(clean_value("CNAME", "PM.MTASV.NET."), "pm.mtasv.net");
     }
 

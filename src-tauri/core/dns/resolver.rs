@@ -212,7 +212,8 @@ impl DnsResolver {
                             cnames.push((plain(&record.name), plain(&target.0)));
                         }
                         data if data.record_type() == rtype
-                            || (rtype == RecordType::A && data.record_type() == RecordType::AAAA) =>
+                            || (rtype == RecordType::A
+                                && data.record_type() == RecordType::AAAA) =>
                         {
                             ttl = ttl.min(record.ttl);
                             values.push(value(data));
@@ -266,9 +267,7 @@ fn classify(error: NetError) -> Answer {
 
 /// A name lower-case without the trailing dot.
 fn plain(name: &Name) -> String {
-    name.to_ascii()
-        .trim_end_matches('.')
-        .to_ascii_lowercase()
+    name.to_ascii().trim_end_matches('.').to_ascii_lowercase()
 }
 
 fn value(data: &RData) -> Value {

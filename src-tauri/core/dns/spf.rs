@@ -366,14 +366,23 @@ mod tests {
         );
         // Nothing after `all` is evaluated, and redirect is ignored when `all` is present.
         assert_eq!(lookups("v=spf1 -all include:never.example"), 0);
-        assert_eq!(lookups("v=spf1 include:a.example ~all redirect=b.example"), 1);
+        assert_eq!(
+            lookups("v=spf1 include:a.example ~all redirect=b.example"),
+            1
+        );
         assert_eq!(lookups("v=spf1 include:a.example redirect=b.example"), 2);
     }
 
     #[test]
     fn rejects_what_receivers_reject() {
-        assert_eq!(parse("v=spf1 include -all"), Err(SpfError::UnknownTerm("include".into())));
-        assert_eq!(parse("v=spf1 include: -all"), Err(SpfError::MissingDomain("include:".into())));
+        assert_eq!(
+            parse("v=spf1 include -all"),
+            Err(SpfError::UnknownTerm("include".into()))
+        );
+        assert_eq!(
+            parse("v=spf1 include: -all"),
+            Err(SpfError::MissingDomain("include:".into()))
+        );
         assert_eq!(
             parse("v=spf1 ip4:999.1.1.1 -all"),
             Err(SpfError::BadAddress("ip4:999.1.1.1".into()))
@@ -382,7 +391,10 @@ mod tests {
             parse("v=spf1 redirect=a.example redirect=b.example"),
             Err(SpfError::DuplicateModifier("redirect".into()))
         );
-        assert!(matches!(parse("v=spf1 includes:x.example"), Err(SpfError::UnknownTerm(_))));
+        assert!(matches!(
+            parse("v=spf1 includes:x.example"),
+            Err(SpfError::UnknownTerm(_))
+        ));
         // Unknown modifiers are allowed (RFC 7208 §6).
         assert!(parse("v=spf1 foo=bar -all").is_ok());
     }
