@@ -76,3 +76,9 @@ screenshot: test-deps ui
 clean:
 	$(CARGO) clean
 	rm -rf ui/dist ui/node_modules $(TOOLS)
+
+# Benchmark (not part of `make test`): the full DNS audit vs its slowest lookup chain, with a fixed
+# 100 ms per-query delay injected in front of a real Knot server. Figures go in docs/benchmarks.md.
+.PHONY: bench-dns
+bench-dns: test-deps
+	$(CARGO) test --test bench_dns -- --ignored --nocapture
