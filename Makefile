@@ -9,7 +9,7 @@ APT_BUILD := build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-d
              libayatana-appindicator3-dev librsvg2-dev
 # What the real-component tests start: Xvfb + WebKitWebDriver (window), gnome-keyring in a private
 # D-Bus session (keychain), a Python SMTP server with TLS (SMTP), openssl (test CA).
-APT_TEST := xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools python3-aiosmtpd openssl
+APT_TEST := xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools python3-aiosmtpd openssl knot
 TAURI_DRIVER_VERSION := 2.1.0
 TOOLS := .tools
 TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
@@ -82,3 +82,9 @@ screenshot: test-deps ui
 clean:
 	$(CARGO) clean
 	rm -rf ui/dist ui/node_modules $(TOOLS)
+
+# Benchmark (not part of `make test`): the full DNS audit vs its slowest lookup chain, with a fixed
+# 100 ms per-query delay injected in front of a real Knot server. Figures go in docs/benchmarks.md.
+.PHONY: bench-dns
+bench-dns: test-deps
+	$(CARGO) test --test bench_dns -- --ignored --nocapture

@@ -3,6 +3,7 @@
 //! Exit codes, the same for every subcommand: 0 everything passed (warnings allowed), 1 a check
 //! failed, 2 bad usage or the check could not run. Keys are read from standard input, never argv.
 
+mod check_dns;
 mod output;
 mod profile_cmd;
 mod stdin_key;
@@ -61,6 +62,8 @@ enum Command {
     /// Saved sending profiles: add, list, show, rotate-key, remove. Keys live in the OS keychain.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
+    /// Check the sending domain's DNS records (SPF, DKIM, DMARC, return path) for a provider.
+    CheckDns(check_dns::CheckDnsArgs),
 }
 
 /// Parses arguments, runs the subcommand, and returns its exit code.
@@ -82,6 +85,7 @@ pub fn main() -> ExitCode {
 fn run(command: Command) -> u8 {
     match command {
         Command::Profile(command) => profile_cmd::run(command),
+        Command::CheckDns(args) => check_dns::run(args),
         Command::Providers { json } => {
             let out = Output::new(json);
             out.providers(catalogue::PROVIDERS);

@@ -63,6 +63,9 @@ impl Output {
             for step in &f.fix {
                 outln!("        → {step}");
             }
+            if let Some(r) = &f.record {
+                outln!("        record  {}  {}  {}", r.rtype, r.host, r.value);
+            }
         }
     }
 

@@ -27,6 +27,23 @@ pub struct Finding {
     pub detail: String,
     /// Steps that fix it; empty for a pass.
     pub fix: Vec<String>,
+    /// The exact DNS record to add or edit, when the fix is one (the UI offers a copy button).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub record: Option<Box<DnsRecordFix>>,
+}
+
+/// A DNS record exactly as it must be published: type, fully qualified host, value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct DnsRecordFix {
+    /// `CNAME`, `TXT`, …
+    #[serde(rename = "type")]
+    pub rtype: String,
+    /// The fully qualified host name (some DNS hosts want only the part before the domain: say so
+    /// in the fix steps).
+    pub host: String,
+    pub value: String,
 }
 
 impl Finding {
@@ -43,6 +60,7 @@ impl Finding {
             title: title.into(),
             detail: detail.into(),
             fix: Vec::new(),
+            record: None,
         }
     }
 
@@ -61,6 +79,21 @@ impl Finding {
     /// Adds a fix step.
     pub fn step(mut self, step: impl Into<String>) -> Self {
         self.fix.push(step.into());
+        self
+    }
+
+    /// Attaches the exact DNS record to add or edit.
+    pub fn record(
+        mut self,
+        rtype: impl Into<String>,
+        host: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.record = Some(Box::new(DnsRecordFix {
+            rtype: rtype.into(),
+            host: host.into(),
+            value: value.into(),
+        }));
         self
     }
 }

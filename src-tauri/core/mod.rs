@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod catalogue;
+pub mod dns;
 pub mod finding;
 pub mod key_check;
 pub mod keychain;

@@ -1,0 +1,146 @@
+//! Benchmark (not a timed test; `make bench-dns`): with a fixed delay injected in front of the test
+//! DNS server by a UDP delay proxy, the full audit of a SendGrid domain should take about as long as
+//! its slowest chain of dependent lookups, not their sum (target: ≤ 1.3×).
+//!
+//! The slowest chain is measured, not assumed: each dependent chain of the audit is timed alone
+//! through the same proxy (a DKIM selector's CNAME followed to its key, the SPF record then its
+//! include, the return-path CNAME followed to its address, the NS then their addresses), and the
+//! longest of those is the reference.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the benchmark
+
+#[path = "support/dns_server.rs"]
+mod dns_server;
+
+use std::time::{Duration, Instant};
+
+use dns_server::{DelayProxy, DnsServer};
+use hickory_resolver::proto::rr::RecordType;
+use inflowave_setup::core::catalogue;
+use inflowave_setup::core::dns::{self, resolver::DnsResolver, resolver::ResolverSettings};
+
+const DELAY: Duration = Duration::from_millis(100);
+const ROUNDS: usize = 7;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[test]
+#[ignore = "benchmark: run with `make bench-dns`"]
+fn full_audit_against_the_slowest_chain() {
+    let server = DnsServer::with_fixture_zones(&["good-sg.test"]);
+    let proxy = DelayProxy::start(server.addr, DELAY);
+    let settings = ResolverSettings {
+        server: Some(proxy.addr),
+        timeout: Duration::from_secs(2),
+        attempts: 2,
+    };
+    let options = dns::AuditOptions {
+        resolver: settings.clone(),
+        authoritative_port: server.addr.port(),
+        deadline: Duration::from_secs(30),
+    };
+    let request = dns::AuditRequest {
+        provider: catalogue::provider("sendgrid").unwrap(),
+        domain: "good-sg.test".into(),
+        dkim_selectors: Vec::new(),
+        return_path: Some("em1234".into()),
+        pasted: Vec::new(),
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+
+    let mut audits = Vec::new();
+    let mut findings_in_audit = 0;
+    for _ in 0..ROUNDS {
+        let started = Instant::now();
+        let audit = rt.block_on(dns::audit(&request, &options)).unwrap();
+        audits.push(started.elapsed());
+        assert!(
+            audit
+                .findings
+                .iter()
+                .all(|f| f.severity != inflowave_setup::core::finding::Severity::Fail),
+            "{:#?}",
+            audit.findings
+        );
+        findings_in_audit = audit.findings.len();
+    }
+
+    // Each chain alone, its lookups one after another as the audit must do them.
+    let chain = |steps: Vec<(&'static str, RecordType)>| {
+        let settings = settings.clone();
+        let mut times = Vec::new();
+        for _ in 0..ROUNDS {
+            let resolver = DnsResolver::new(&settings).unwrap();
+            let steps = steps.clone();
+            let started = Instant::now();
+            rt.block_on(async {
+                for (name, rtype) in steps {
+                    let _ = resolver.lookup(name, rtype).await;
+                }
+            });
+            times.push(started.elapsed());
+        }
+        median(times)
+    };
+    let chains = [
+        (
+            "DKIM s1: CNAME followed to the key",
+            chain(vec![("s1._domainkey.good-sg.test", RecordType::TXT)]),
+        ),
+        (
+            "SPF: the record, then include:sendgrid.net",
+            chain(vec![
+                ("good-sg.test", RecordType::TXT),
+                ("sendgrid.net", RecordType::TXT),
+            ]),
+        ),
+        (
+            "Return path: em1234 followed to its address",
+            chain(vec![("em1234.good-sg.test", RecordType::A)]),
+        ),
+        (
+            "Name servers: NS, then their addresses",
+            chain(vec![
+                ("good-sg.test", RecordType::NS),
+                ("ns1.good-sg.test", RecordType::A),
+            ]),
+        ),
+        (
+            "DMARC",
+            chain(vec![("_dmarc.good-sg.test", RecordType::TXT)]),
+        ),
+    ];
+    let (slowest_name, slowest) = chains
+        .iter()
+        .max_by_key(|(_, d)| *d)
+        .map(|(n, d)| (*n, *d))
+        .unwrap();
+    let audit = median(audits.clone());
+    let ratio = audit.as_secs_f64() / slowest.as_secs_f64();
+    println!(
+        "injected delay per query: {} ms, {ROUNDS} rounds, medians",
+        DELAY.as_millis()
+    );
+    for (name, d) in &chains {
+        println!("  chain  {:>6.0} ms  {name}", d.as_secs_f64() * 1000.0);
+    }
+    println!(
+        "  full audit ({findings_in_audit} findings): {:.0} ms (min {:.0}, max {:.0})",
+        audit.as_secs_f64() * 1000.0,
+        audits.iter().min().unwrap().as_secs_f64() * 1000.0,
+        audits.iter().max().unwrap().as_secs_f64() * 1000.0
+    );
+    println!(
+        "  slowest chain: {slowest_name}, {:.0} ms",
+        slowest.as_secs_f64() * 1000.0
+    );
+    let sum: Duration = chains.iter().map(|(_, d)| *d).sum();
+    println!(
+        "  the same chains one after another: {:.0} ms",
+        sum.as_secs_f64() * 1000.0
+    );
+    println!("  ratio full audit / slowest chain: {ratio:.2} (target ≤ 1.3)");
+}

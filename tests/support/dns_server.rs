@@ -1,0 +1,226 @@
+//! A real authoritative DNS server for the tests: Knot DNS (`knotd`, Debian package `knot`) started
+//! in the foreground on a free loopback port with a private config and run directory, serving the
+//! fixture zones in `tests/fixtures/dns/`, and killed by its PID when dropped. Plus the two
+//! misbehaving servers the tests need: one that never answers, and a delay proxy for the benchmark.
+
+// Test harness code: a failure to start a server is a test failure, so it panics with a message.
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+use std::io::Write as _;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The fixture folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dns")
+}
+
+/// The zones every test server serves besides the domain under test: the providers' sides.
+pub const PROVIDER_ZONES: &[&str] = &["sendgrid.net", "mtasv.net"];
+
+/// A running `knotd`.
+pub struct DnsServer {
+    child: Child,
+    pub addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+/// A loopback port free for both UDP and TCP (as far as can be known before knotd binds it).
+fn free_port() -> u16 {
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").expect("bind a UDP port");
+        let port = udp.local_addr().expect("local addr").port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+fn knotd() -> PathBuf {
+    for p in ["/usr/sbin/knotd", "/usr/local/sbin/knotd"] {
+        if Path::new(p).exists() {
+            return PathBuf::from(p);
+        }
+    }
+    PathBuf::from("knotd")
+}
+
+impl DnsServer {
+    /// Serves `zones` (zone name → zone file) on 127.0.0.1:<free port>; waits until every zone
+    /// answers its SOA authoritatively.
+    pub fn start(zones: &[(&str, PathBuf)]) -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let port = free_port();
+        std::fs::create_dir_all(dir.path().join("db")).expect("db dir");
+        let mut conf = format!(
+            "server:\n    rundir: \"{run}\"\n    listen: 127.0.0.1@{port}\n    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n\
+             database:\n    storage: \"{run}/db\"\n\
+             log:\n  - target: stderr\n    any: warning\n\
+             template:\n  - id: default\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n    semantic-checks: off\n\
+             zone:\n",
+            run = dir.path().display()
+        );
+        for (name, file) in zones {
+            conf.push_str(&format!(
+                "  - domain: {name}\n    file: \"{}\"\n",
+                file.display()
+            ));
+        }
+        let conf_path = dir.path().join("knot.conf");
+        std::fs::File::create(&conf_path)
+            .and_then(|mut f| f.write_all(conf.as_bytes()))
+            .expect("write knot.conf");
+        let child = Command::new(knotd())
+            .arg("-c")
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("knotd runs (Debian package `knot`; `make test` installs it)");
+        let server = Self {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        for (name, _) in zones {
+            while !soa_answers(server.addr, name) {
+                assert!(
+                    Instant::now() < deadline,
+                    "knotd did not serve {name} on {} within 15 s",
+                    server.addr
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        server
+    }
+
+    /// The domain's fixture zone plus the providers' zones, from `tests/fixtures/dns/`.
+    pub fn with_fixture_zones(domains: &[&str]) -> Self {
+        let zones: Vec<(&str, PathBuf)> = domains
+            .iter()
+            .chain(PROVIDER_ZONES)
+            .map(|z| (*z, fixtures().join(format!("{z}.zone"))))
+            .collect();
+        Self::start(&zones)
+    }
+}
+
+impl Drop for DnsServer {
+    fn drop(&mut self) {
+        // Our own child, by its PID.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal DNS query (SOA, RD off) and a check that the answer is NOERROR with the AA bit.
+fn soa_answers(server: SocketAddr, zone: &str) -> bool {
+    let Ok(sock) = UdpSocket::bind("127.0.0.1:0") else {
+        return false;
+    };
+    let _ = sock.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut q = vec![0x12, 0x34, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in zone.trim_end_matches('.').split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 6, 0, 1]);
+    if sock.send_to(&q, server).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 1500];
+    match sock.recv(&mut buf) {
+        Ok(n) if n >= 12 => buf[2] & 0x04 != 0 && buf[3] & 0x0f == 0,
+        _ => false,
+    }
+}
+
+/// A UDP "DNS server" that reads queries and never answers (the timeout case). TCP on the same
+/// port is a listener that accepts and never answers either.
+pub struct SilentServer {
+    pub addr: SocketAddr,
+    _udp: UdpSocket,
+    _tcp: TcpListener,
+}
+
+impl SilentServer {
+    pub fn start() -> Self {
+        loop {
+            let udp = UdpSocket::bind("127.0.0.1:0").expect("bind UDP");
+            let addr = udp.local_addr().expect("addr");
+            if let Ok(tcp) = TcpListener::bind(addr) {
+                return Self {
+                    addr,
+                    _udp: udp,
+                    _tcp: tcp,
+                };
+            }
+        }
+    }
+}
+
+/// A UDP proxy that forwards every query to `upstream` after a fixed delay (the benchmark's
+/// injected latency). Each query is handled on its own thread, so delays overlap as they would
+/// on a real network. Stops when dropped.
+pub struct DelayProxy {
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DelayProxy {
+    pub fn start(upstream: SocketAddr, delay: Duration) -> Self {
+        let sock = UdpSocket::bind("127.0.0.1:0").expect("bind proxy");
+        let addr = sock.local_addr().expect("addr");
+        sock.set_read_timeout(Some(Duration::from_millis(50)))
+            .expect("timeout");
+        let sock = Arc::new(sock);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while !stop2.load(Ordering::Relaxed) {
+                let Ok((n, client)) = sock.recv_from(&mut buf) else {
+                    continue;
+                };
+                let query = buf[..n].to_vec();
+                let sock = sock.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(delay);
+                    let Ok(up) = UdpSocket::bind("127.0.0.1:0") else {
+                        return;
+                    };
+                    let _ = up.set_read_timeout(Some(Duration::from_secs(2)));
+                    if up.send_to(&query, upstream).is_err() {
+                        return;
+                    }
+                    let mut answer = [0u8; 4096];
+                    if let Ok(m) = up.recv(&mut answer) {
+                        let _ = sock.send_to(&answer[..m], client);
+                    }
+                });
+            }
+        });
+        Self {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for DelayProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
