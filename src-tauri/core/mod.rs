@@ -6,3 +6,4 @@ pub mod catalogue;
 pub mod finding;
 pub mod key_check;
 pub mod secret;
+pub mod smtp;
