@@ -1,6 +1,8 @@
 //! The command-line contract of `providers` and `check-key`: JSON shape, exit codes, and that the key
 //! (read from stdin) never comes back out.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the test
+
 use assert_cmd::Command;
 use serde_json::Value;
 

@@ -3,7 +3,10 @@
 //! Exit codes, the same for every subcommand: 0 everything passed (warnings allowed), 1 a check
 //! failed, 2 bad usage or the check could not run. Keys are read from standard input, never argv.
 
+#[macro_use]
 mod output;
+mod probe_ports;
+mod send_test;
 mod stdin_key;
 
 use std::process::ExitCode;
@@ -57,6 +60,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check sign-in or send a test message through the provider; the key is read from standard input.
+    #[command(
+        after_help = "Example: printf '%s' \"$SENDGRID_KEY\" | inflowave-setup-cli send-test --provider sendgrid --from ops@example.com"
+    )]
+    SendTest(send_test::Args),
+    /// Try the provider's ports concurrently and report which answer (TCP, banner, EHLO, TLS).
+    ProbePorts(probe_ports::Args),
 }
 
 /// Parses arguments, runs the subcommand, and returns its exit code.
@@ -110,5 +120,7 @@ fn run(command: Command) -> u8 {
                 EXIT_FAILED
             }
         }
+        Command::SendTest(args) => send_test::run(args),
+        Command::ProbePorts(args) => probe_ports::run(args),
     }
 }

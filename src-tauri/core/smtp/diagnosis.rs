@@ -303,7 +303,7 @@ fn reply_finding(step: Step, reply: &Reply, ctx: &Context<'_>) -> Finding {
                 return Finding::fail(
                     "smtp.recipient_rejected",
                     "The recipient was refused",
-                    format!("{}", said(reply)),
+                    said(reply),
                 )
                 .step("Check the To address, or send the test to the From address (leave To empty).");
             }
