@@ -9,13 +9,14 @@ APT_BUILD := build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-d
              libayatana-appindicator3-dev librsvg2-dev
 # What the real-component tests start: Xvfb + WebKitWebDriver (window), gnome-keyring in a private
 # D-Bus session (keychain), a Python SMTP server with TLS (SMTP), openssl (test CA).
-APT_TEST := xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools python3-aiosmtpd openssl knot
+APT_TEST := xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools python3-aiosmtpd openssl knot swaks \
+            libnet-ssleay-perl
 TAURI_DRIVER_VERSION := 2.1.0
 TOOLS := .tools
 TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
 CARGO ?= cargo
 
-.PHONY: help run test deps test-deps ui lint test-rust test-ui test-e2e bindings-check screenshot clean
+.PHONY: help run test deps test-deps ui lint test-rust test-ui test-e2e bindings-check screenshot clean bench-smtp
 
 help:
 	@echo "make run    install what is missing, build, and open the wizard window"
@@ -78,6 +79,10 @@ test: lint test-rust bindings-check test-ui test-e2e
 screenshot: test-deps ui
 	$(CARGO) build --bin inflowave-setup
 	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(abspath target/debug/inflowave-setup) node tests/e2e/screenshot.mjs docs/screenshot.png
+
+# Benchmark (not part of `make test`): send-test vs swaks, and the port probe with a black-holed port.
+bench-smtp: test-deps ui
+	$(CARGO) test --locked --test smtp_bench -- --ignored --nocapture
 
 clean:
 	$(CARGO) clean

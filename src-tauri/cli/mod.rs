@@ -4,8 +4,11 @@
 //! failed, 2 bad usage or the check could not run. Keys are read from standard input, never argv.
 
 mod check_dns;
+#[macro_use]
 mod output;
+mod probe_ports;
 mod profile_cmd;
+mod send_test;
 mod stdin_key;
 
 use std::process::ExitCode;
@@ -64,6 +67,13 @@ enum Command {
     Profile(profile_cmd::ProfileCommand),
     /// Check the sending domain's DNS records (SPF, DKIM, DMARC, return path) for a provider.
     CheckDns(check_dns::CheckDnsArgs),
+    /// Check sign-in or send a test message through the provider; the key is read from standard input.
+    #[command(
+        after_help = "Example: printf '%s' \"$SENDGRID_KEY\" | inflowave-setup-cli send-test --provider sendgrid --from ops@example.com"
+    )]
+    SendTest(send_test::Args),
+    /// Try the provider's ports concurrently and report which answer (TCP, banner, EHLO, TLS).
+    ProbePorts(probe_ports::Args),
 }
 
 /// Parses arguments, runs the subcommand, and returns its exit code.
@@ -119,5 +129,7 @@ fn run(command: Command) -> u8 {
                 EXIT_FAILED
             }
         }
+        Command::SendTest(args) => send_test::run(args),
+        Command::ProbePorts(args) => probe_ports::run(args),
     }
 }

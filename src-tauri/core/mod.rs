@@ -9,3 +9,4 @@ pub mod key_check;
 pub mod keychain;
 pub mod profiles;
 pub mod secret;
+pub mod smtp;

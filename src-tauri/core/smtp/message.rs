@@ -1,0 +1,239 @@
+//! The test message: From the profile's address, To the admin's choice (default: From), a subject and
+//! a short plain + HTML body saying which provider, host, port and profile sent it and when, with a
+//! `Message-ID`, a `Date`, and Postmark's `X-PM-Message-Stream` when a stream is set.
+//!
+//! Headers come from lettre's typed builders only. Any CR or LF in a user-supplied field is refused
+//! before building (header injection): the typed builders would encode it, but a line break there is
+//! always a paste mistake or an attack, and the admin should know.
+
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::Message;
+
+use crate::core::catalogue::TlsMode;
+
+use super::target::Target;
+
+/// What the admin typed for the test message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageSpec {
+    /// The profile's From address (`ops@example.com` or `Ops <ops@example.com>`).
+    pub from: String,
+    /// Recipient; `None` sends to the From address.
+    pub to: Option<String>,
+    /// Postmark message stream id (`outbound`, `broadcast`…).
+    pub stream: Option<String>,
+    /// The saved profile's name, when the message is sent for one.
+    pub profile: Option<String>,
+}
+
+/// Why the message could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    /// A field holds CR or LF.
+    #[error("the {field} holds a line break")]
+    HeaderInjection { field: &'static str },
+    /// Not an email address.
+    #[error("the {field} {value:?} is not an email address: {reason}")]
+    InvalidAddress {
+        field: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// The stream id holds characters a header cannot carry.
+    #[error("the message stream id {0:?} must be letters, digits, '-' or '_'")]
+    InvalidStream(String),
+    #[error("the message could not be built: {0}")]
+    Build(String),
+}
+
+/// A built message and its envelope addresses.
+pub struct Built {
+    pub from: String,
+    pub to: Vec<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks every user field for CR/LF and parses the addresses, without building anything.
+pub fn check(spec: &MessageSpec) -> Result<(Mailbox, Mailbox), MessageError> {
+    for (field, value) in [
+        ("From address", Some(spec.from.as_str())),
+        ("To address", spec.to.as_deref()),
+        ("message stream", spec.stream.as_deref()),
+        ("profile name", spec.profile.as_deref()),
+    ] {
+        if value.is_some_and(|v| v.contains(['\r', '\n'])) {
+            return Err(MessageError::HeaderInjection { field });
+        }
+    }
+    let parse = |field: &'static str, value: &str| -> Result<Mailbox, MessageError> {
+        value
+            .trim()
+            .parse::<Mailbox>()
+            .map_err(|e| MessageError::InvalidAddress {
+                field,
+                value: value.to_owned(),
+                reason: e.to_string(),
+            })
+    };
+    let from = parse("From address", &spec.from)?;
+    let to = match spec.to.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(to) => parse("To address", to)?,
+        None => from.clone(),
+    };
+    if let Some(stream) = spec.stream.as_deref() {
+        if stream.is_empty()
+            || !stream
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(MessageError::InvalidStream(stream.to_owned()));
+        }
+    }
+    Ok((from, to))
+}
+
+/// Builds the test message sent through `target` at `sent_at` (RFC 3339 text, for the body).
+pub fn build(spec: &MessageSpec, target: &Target, sent_at: &str) -> Result<Built, MessageError> {
+    let (from, to) = check(spec)?;
+    let provider = target.provider.name;
+    let tls = match target.tls {
+        TlsMode::Starttls => "STARTTLS",
+        TlsMode::Implicit => "implicit TLS",
+    };
+    let profile = spec
+        .profile
+        .as_deref()
+        .unwrap_or("(none: sent from the command line)");
+    let stream = spec.stream.as_deref().unwrap_or("(default)");
+    let plain = format!(
+        "This is a test message from Inflowave Setup.\r\n\r\n\
+         Provider: {provider}\r\nHost: {host}\r\nPort: {port} ({tls})\r\nProfile: {profile}\r\n\
+         Message stream: {stream}\r\nSent at: {sent_at}\r\n\r\n\
+         If you can read this, Inflowave can send mail through {provider}.\r\n",
+        host = target.host,
+        port = target.port,
+    );
+    let html = format!(
+        "<!doctype html><html><body><p>This is a test message from <b>Inflowave Setup</b>.</p>\
+         <table><tr><td>Provider</td><td>{}</td></tr><tr><td>Host</td><td>{}</td></tr>\
+         <tr><td>Port</td><td>{} ({tls})</td></tr><tr><td>Profile</td><td>{}</td></tr>\
+         <tr><td>Message stream</td><td>{}</td></tr><tr><td>Sent at</td><td>{}</td></tr></table>\
+         <p>If you can read this, Inflowave can send mail through {}.</p></body></html>",
+        escape(provider),
+        escape(&target.host),
+        target.port,
+        escape(profile),
+        escape(stream),
+        escape(sent_at),
+        escape(provider),
+    );
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .to(to.clone())
+        .subject(format!("Inflowave Setup test message via {provider}"))
+        .date_now()
+        .message_id(None)
+        .user_agent(format!("Inflowave Setup {}", env!("CARGO_PKG_VERSION")));
+    if let Some(stream) = spec.stream.as_deref() {
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-PM-Message-Stream"),
+            stream.to_owned(),
+        ));
+    }
+    let message = builder
+        .multipart(MultiPart::alternative_plain_html(plain, html))
+        .map_err(|e| MessageError::Build(e.to_string()))?;
+    Ok(Built {
+        from: from.email.to_string(),
+        to: vec![to.email.to_string()],
+        bytes: message.formatted(),
+    })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::catalogue::provider;
+    use crate::core::smtp::target::{resolve, Overrides};
+
+    fn target() -> Target {
+        let p = provider("postmark").expect("in the catalogue");
+        resolve(p, &Overrides::default())
+            .expect("postmark resolves")
+            .0
+    }
+
+    fn spec() -> MessageSpec {
+        MessageSpec {
+            from: "Ops <ops@example.com>".into(),
+            to: None,
+            stream: Some("broadcast-1".into()),
+            profile: Some("Prod <main>".into()),
+        }
+    }
+
+    #[test]
+    fn the_message_has_the_headers_and_names_provider_host_port_profile() {
+        let built = build(&spec(), &target(), "2026-11-25T10:00:00Z").unwrap();
+        let text = String::from_utf8(built.bytes).unwrap();
+        let headers = text.split("\r\n\r\n").next().unwrap();
+        for h in ["From: ", "To: ", "Subject: ", "Date: ", "Message-ID: <"] {
+            assert!(headers.contains(h), "{h} missing in {headers}");
+        }
+        assert!(
+            headers.contains("X-PM-Message-Stream: broadcast-1"),
+            "{headers}"
+        );
+        assert!(text.contains("smtp.postmarkapp.com") && text.contains("587"));
+        assert!(
+            text.contains("Prod &lt;main&gt;"),
+            "the HTML part escapes the profile name"
+        );
+        assert_eq!(
+            built.to,
+            vec!["ops@example.com".to_owned()],
+            "To defaults to From"
+        );
+    }
+
+    #[test]
+    fn line_breaks_in_any_field_are_header_injection() {
+        for mutate in [
+            |s: &mut MessageSpec| s.from = "a@example.com\r\nBcc: victim@example.org".into(),
+            |s: &mut MessageSpec| s.to = Some("b@example.com\nBcc: x@y.z".into()),
+            |s: &mut MessageSpec| s.stream = Some("outbound\r\nX-Evil: 1".into()),
+            |s: &mut MessageSpec| s.profile = Some("p\n".into()),
+        ] {
+            let mut s = spec();
+            mutate(&mut s);
+            assert!(matches!(
+                check(&s),
+                Err(MessageError::HeaderInjection { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_bad_address_or_stream_is_named() {
+        let mut s = spec();
+        s.to = Some("not an address".into());
+        assert!(matches!(
+            check(&s),
+            Err(MessageError::InvalidAddress {
+                field: "To address",
+                ..
+            })
+        ));
+        let mut s = spec();
+        s.stream = Some("has space".into());
+        assert!(matches!(check(&s), Err(MessageError::InvalidStream(_))));
+    }
+}
