@@ -433,11 +433,13 @@ fn header_injection_and_ip_literals_are_refused_before_connecting() {
 }
 
 #[test]
-fn profiles_are_not_wired_yet_and_say_so_with_exit_2() {
+fn an_unknown_profile_is_could_not_run_with_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
     let out = cli()
         .args(["send-test", "--profile", "prod", "--json"])
+        .env("INFLOWAVE_SETUP_CONFIG_DIR", dir.path())
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(json_of(&out.stdout)["error"]["code"], "profile.unavailable");
+    assert_eq!(json_of(&out.stdout)["error"]["code"], "profile.not_found");
 }

@@ -10,6 +10,7 @@ mod probe_ports;
 mod profile_cmd;
 mod send_test;
 mod stdin_key;
+mod verify_cmd;
 
 use std::process::ExitCode;
 
@@ -74,6 +75,9 @@ enum Command {
     SendTest(send_test::Args),
     /// Try the provider's ports concurrently and report which answer (TCP, banner, EHLO, TLS).
     ProbePorts(probe_ports::Args),
+    /// Re-verify saved profiles (DNS + sign-in, optionally a test message), record the result, and
+    /// report what changed. For cron jobs and monitoring: never prompts.
+    Verify(verify_cmd::Args),
 }
 
 /// Parses arguments, runs the subcommand, and returns its exit code.
@@ -96,6 +100,7 @@ fn run(command: Command) -> u8 {
     match command {
         Command::Profile(command) => profile_cmd::run(command),
         Command::CheckDns(args) => check_dns::run(args),
+        Command::Verify(args) => verify_cmd::run(args),
         Command::Providers { json } => {
             let out = Output::new(json);
             out.providers(catalogue::PROVIDERS);

@@ -8,6 +8,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::catalogue::{self, conventional_tls, Port, TlsMode};
+use crate::core::profiles::store::ProfileStore;
 use crate::core::smtp::probe::{probe_ports, ProbeRequest, DEFAULT_PROBE_DEADLINE};
 
 use super::output::Output;
@@ -58,37 +59,46 @@ fn parse_port(text: &str) -> Result<Port, String> {
 /// Runs `probe-ports`; returns the exit code.
 pub fn run(args: Args) -> u8 {
     let out = Output::new(args.json);
-    if args.profile.is_some() {
-        return out.could_not_run(
-            "profile.unavailable",
-            "Saved profiles are not available in this build: use --provider ID [--host H].",
-        );
-    }
-    let provider_id = args.provider.clone().unwrap_or_default();
-    let Some(provider) = catalogue::provider(&provider_id) else {
-        return out.could_not_run(
-            "provider.unknown",
-            &format!(
-                "There is no provider {provider_id:?}. Known providers: {}.",
-                catalogue::ids().join(", ")
-            ),
-        );
+    let extra_ca_pem = match super::send_test::read_ca_file(args.ca_file.as_deref()) {
+        Ok(pem) => pem,
+        Err(message) => return out.could_not_run("smtp.ca_file_unreadable", &message),
     };
-    let extra_ca_pem = match &args.ca_file {
-        Some(path) => match std::fs::read(path) {
-            Ok(pem) => Some(pem),
-            Err(e) => {
+    // A saved profile gives the provider and its endpoint override; --host still applies.
+    let (provider, host) = match &args.profile {
+        Some(name) => {
+            let profile = match ProfileStore::open_default().and_then(|store| store.get(name)) {
+                Ok(p) => p,
+                Err(e) => return out.could_not_run_with(e.to_finding()),
+            };
+            let Some(provider) = catalogue::provider(&profile.provider) else {
                 return out.could_not_run(
-                    "smtp.ca_file_unreadable",
-                    &format!("Could not read the CA file {}: {e}.", path.display()),
-                )
-            }
-        },
-        None => None,
+                    "provider.unknown",
+                    &format!(
+                        "Profile {name} names an unknown provider {:?}.",
+                        profile.provider
+                    ),
+                );
+            };
+            let host = args.host.clone().or(profile.endpoint.map(|e| e.host));
+            (provider, host)
+        }
+        None => {
+            let provider_id = args.provider.clone().unwrap_or_default();
+            let Some(provider) = catalogue::provider(&provider_id) else {
+                return out.could_not_run(
+                    "provider.unknown",
+                    &format!(
+                        "There is no provider {provider_id:?}. Known providers: {}.",
+                        catalogue::ids().join(", ")
+                    ),
+                );
+            };
+            (provider, args.host.clone())
+        }
     };
     let request = ProbeRequest {
         provider,
-        host: args.host.clone(),
+        host,
         ports: (!args.ports.is_empty()).then(|| args.ports.clone()),
         extra_ca_pem,
         deadline: args

@@ -11,8 +11,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::core::catalogue::{self, TlsMode};
 use crate::core::finding::Finding;
+use crate::core::key_check;
+use crate::core::keychain::{OsKeychain, SecretStore};
+use crate::core::profiles::store::ProfileStore;
 use crate::core::secret::SecretKey;
 use crate::core::smtp::{self, Action, Deadlines, MessageSpec, Overrides, Request, Stage};
+use crate::core::verify;
 
 use super::output::Output;
 use super::{stdin_key, EXIT_FAILED, EXIT_PASSED};
@@ -83,71 +87,69 @@ pub struct Args {
 /// Runs `send-test`; returns the exit code.
 pub fn run(args: Args) -> u8 {
     let out = Output::new(args.json);
-    if args.profile.is_some() {
-        return out.could_not_run(
-            "profile.unavailable",
-            "Saved profiles are not available in this build: use --provider ID --from ADDR and pipe the key on standard input.",
-        );
-    }
-    let provider_id = args.provider.clone().unwrap_or_default();
-    let Some(provider) = catalogue::provider(&provider_id) else {
-        return out.could_not_run(
-            "provider.unknown",
-            &format!(
-                "There is no provider {provider_id:?}. Known providers: {}.",
-                catalogue::ids().join(", ")
-            ),
-        );
+    let action = if args.check_only {
+        Action::CheckSignIn
+    } else {
+        Action::SendTest
     };
-    if args.from.is_none() && !args.check_only {
-        return out.could_not_run(
-            "cli.from_missing",
-            "--from ADDR is required to send a test message (or use --check-only).",
-        );
-    }
-    let extra_ca_pem = match &args.ca_file {
-        Some(path) => match std::fs::read(path) {
-            Ok(pem) => Some(pem),
-            Err(e) => {
+    let deadlines = args
+        .timeout
+        .map(|s| Deadlines::uniform(Duration::from_secs(s)))
+        .unwrap_or_default();
+    let extra_ca_pem = match read_ca_file(args.ca_file.as_deref()) {
+        Ok(pem) => pem,
+        Err(message) => return out.could_not_run("smtp.ca_file_unreadable", &message),
+    };
+    let (request, key, mut notes) = match &args.profile {
+        Some(name) => match for_profile(name, &args, action, extra_ca_pem, deadlines) {
+            Ok((request, key)) => (request, key, Vec::new()),
+            Err(finding) => return out.could_not_run_with(finding),
+        },
+        None => {
+            let provider_id = args.provider.clone().unwrap_or_default();
+            let Some(provider) = catalogue::provider(&provider_id) else {
                 return out.could_not_run(
-                    "smtp.ca_file_unreadable",
-                    &format!("Could not read the CA file {}: {e}.", path.display()),
-                )
+                    "provider.unknown",
+                    &format!(
+                        "There is no provider {provider_id:?}. Known providers: {}.",
+                        catalogue::ids().join(", ")
+                    ),
+                );
+            };
+            if args.from.is_none() && !args.check_only {
+                return out.could_not_run(
+                    "cli.from_missing",
+                    "--from ADDR is required to send a test message (or use --check-only).",
+                );
             }
-        },
-        None => None,
+            let raw = match stdin_key::read(&format!("{} {}: ", provider.name, provider.key_label))
+            {
+                Ok(key) => key,
+                Err(error) => return out.could_not_run("cli.stdin_unreadable", &error.to_string()),
+            };
+            let (key, notes) = key_check::trim_around_key(&raw);
+            let request = Request {
+                provider,
+                overrides: Overrides {
+                    host: args.host.clone(),
+                    port: args.port,
+                    tls: args.tls.map(TlsMode::from),
+                    username: args.username.clone(),
+                },
+                message: MessageSpec {
+                    from: args.from.clone().unwrap_or_default(),
+                    to: args.to.clone(),
+                    stream: args.stream.clone(),
+                    profile: None,
+                },
+                action,
+                extra_ca_pem,
+                deadlines,
+            };
+            (request, key, notes)
+        }
     };
-    let raw = match stdin_key::read(&format!("{} {}: ", provider.name, provider.key_label)) {
-        Ok(key) => key,
-        Err(error) => return out.could_not_run("cli.stdin_unreadable", &error.to_string()),
-    };
-    let (key, mut notes) = trim_key(raw);
-
-    let request = Request {
-        provider,
-        overrides: Overrides {
-            host: args.host.clone(),
-            port: args.port,
-            tls: args.tls.map(TlsMode::from),
-            username: args.username.clone(),
-        },
-        message: MessageSpec {
-            from: args.from.clone().unwrap_or_default(),
-            to: args.to.clone(),
-            stream: args.stream.clone(),
-            profile: None,
-        },
-        action: if args.check_only {
-            Action::CheckSignIn
-        } else {
-            Action::SendTest
-        },
-        extra_ca_pem,
-        deadlines: args
-            .timeout
-            .map(|s| Deadlines::uniform(Duration::from_secs(s)))
-            .unwrap_or_default(),
-    };
+    let provider = request.provider;
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -213,27 +215,43 @@ pub fn run(args: Args) -> u8 {
     }
 }
 
-/// Removes whitespace around a piped key (a trailing newline from `echo`), with a note.
-fn trim_key(raw: SecretKey) -> (SecretKey, Vec<Finding>) {
-    let text = raw.expose();
-    let trimmed = text.trim();
-    if trimmed.len() == text.len() {
-        return (raw, Vec::new());
+/// Reads `--ca-file`, if given.
+pub(super) fn read_ca_file(path: Option<&std::path::Path>) -> Result<Option<Vec<u8>>, String> {
+    match path {
+        Some(path) => std::fs::read(path)
+            .map(Some)
+            .map_err(|e| format!("Could not read the CA file {}: {e}.", path.display())),
+        None => Ok(None),
     }
-    let note = if text.contains(['\r', '\n']) {
-        Finding::warn(
-            "key.trailing_newline",
-            "A line break around the key was removed",
-            "The key read from standard input ended (or began) with a line break; it was not sent.",
-        )
-    } else {
-        Finding::warn(
-            "key.surrounding_whitespace",
-            "Spaces around the key were removed",
-            "The key read from standard input had spaces around it; they were not sent.",
-        )
-    };
-    (SecretKey::new(trimmed.to_owned()), vec![note])
+}
+
+/// The request and key for a saved profile: its settings from the profiles file, its key from the
+/// OS keychain; `--host`, `--port`, `--tls`, `--to` still apply (e.g. to try another port).
+fn for_profile(
+    name: &str,
+    args: &Args,
+    action: Action,
+    extra_ca_pem: Option<Vec<u8>>,
+    deadlines: Deadlines,
+) -> Result<(Request, SecretKey), Finding> {
+    let store = ProfileStore::open_default().map_err(|e| e.to_finding())?;
+    let profile = store.get(name).map_err(|e| e.to_finding())?;
+    let mut request =
+        verify::smtp_request(&profile, action, args.to.clone(), extra_ca_pem, deadlines)?;
+    if args.host.is_some() {
+        request.overrides.host = args.host.clone();
+    }
+    if args.port.is_some() {
+        request.overrides.port = args.port;
+        request.overrides.tls = args.tls.map(TlsMode::from);
+    }
+    if let Some(tls) = args.tls {
+        request.overrides.tls = Some(tls.into());
+    }
+    let key = OsKeychain::default()
+        .load(name)
+        .map_err(|e| e.to_finding())?;
+    Ok((request, key))
 }
 
 fn progress(json: bool, stage: Stage) {

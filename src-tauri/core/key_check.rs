@@ -88,6 +88,14 @@ pub fn validate(provider: &Provider, username: Option<&str>, pasted: &SecretKey)
     }
 }
 
+/// The key without whitespace around it, and the warning that says what was removed (if anything).
+/// For paths that take a key as it is otherwise (sending with a key piped in).
+pub fn trim_around_key(pasted: &SecretKey) -> (SecretKey, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let trimmed = trim_around(pasted.expose(), &mut findings);
+    (SecretKey::new(trimmed.to_owned()), findings)
+}
+
 /// Strips whitespace around the key, with a warning that names what was removed.
 fn trim_around<'a>(raw: &'a str, findings: &mut Vec<Finding>) -> &'a str {
     let trimmed = raw.trim_matches(is_space);

@@ -10,3 +10,4 @@ pub mod keychain;
 pub mod profiles;
 pub mod secret;
 pub mod smtp;
+pub mod verify;

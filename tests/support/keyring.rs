@@ -2,7 +2,7 @@
 //! its keyrings in a fresh temporary folder, unlocked by piping a throwaway password. Both processes
 //! are stopped by PID when the guard drops (also when the test panics).
 
-#![allow(clippy::expect_used, clippy::unwrap_used)] // test support: a failure here fails the test
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)] // test support: a failure here fails the test; not every test uses every helper
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

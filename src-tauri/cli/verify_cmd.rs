@@ -1,0 +1,212 @@
+//! `verify`: re-verify saved profiles headless (cron jobs, monitoring probes): the DNS audit and the
+//! sign-in check (and a test message with `--send-test`) for each profile, concurrently; the result
+//! is recorded in the profile's history and compared with the previous run. Never prompts.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::core::dns::{self, resolver::ResolverSettings};
+use crate::core::finding::{Finding, Severity};
+use crate::core::keychain::OsKeychain;
+use crate::core::profiles::store::ProfileStore;
+use crate::core::smtp::Deadlines;
+use crate::core::verify::{self, ProfileVerification, VerifyOptions};
+
+use super::output::Output;
+use super::{EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 every profile passed (warnings allowed), 1 a check failed, 2 could not run \
+                        (no keychain, no profiles, bad usage).\nExample (cron): inflowave-setup-cli verify --all --quiet || mail -s 'Inflowave email setup needs attention' ops@example.com"
+)]
+pub struct Args {
+    /// The saved profile to verify.
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub profile: Option<String>,
+    /// Verify every saved profile.
+    #[arg(long)]
+    pub all: bool,
+    /// Also send a test message (otherwise only sign in).
+    #[arg(long)]
+    pub send_test: bool,
+    /// Recipient of the test message (default: each profile's From address).
+    #[arg(long, value_name = "ADDR", requires = "send_test")]
+    pub to: Option<String>,
+    /// Ask this DNS server (IP:PORT) instead of the system's resolver.
+    #[arg(long, value_name = "IP:PORT")]
+    pub dns_server: Option<String>,
+    /// Extra trusted CA certificates (PEM) for SMTP TLS. Adds trust only.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Deadline of every SMTP step, in seconds (default: 10 s to connect, 30 s per command).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: Option<u64>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing when everything passed; otherwise only what failed and what changed.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs `verify`; returns the exit code.
+pub fn run(args: Args) -> u8 {
+    let out = Output::new(args.json);
+    let server = match args
+        .dns_server
+        .as_deref()
+        .map(dns::parse_server)
+        .transpose()
+    {
+        Ok(Some(s)) => Some(s),
+        Ok(None) => match dns::server_from_env() {
+            Ok(s) => s,
+            Err(e) => return out.could_not_run("dns.bad_server", &e.to_string()),
+        },
+        Err(e) => return out.could_not_run("dns.bad_server", &e.to_string()),
+    };
+    let extra_ca_pem = match super::send_test::read_ca_file(args.ca_file.as_deref()) {
+        Ok(pem) => pem,
+        Err(message) => return out.could_not_run("smtp.ca_file_unreadable", &message),
+    };
+    let store = match ProfileStore::open_default() {
+        Ok(s) => s,
+        Err(e) => return out.could_not_run_with(e.to_finding()),
+    };
+    let profiles = match store.load() {
+        Ok((file, _)) => file.profiles,
+        Err(e) => return out.could_not_run_with(e.to_finding()),
+    };
+    let profiles = match &args.profile {
+        Some(name) => match profiles.into_iter().find(|p| &p.name == name) {
+            Some(p) => vec![p],
+            None => {
+                return out.could_not_run_with(
+                    crate::core::profiles::store::StoreError::NotFound(name.clone()).to_finding(),
+                )
+            }
+        },
+        None if profiles.is_empty() => {
+            return out.could_not_run(
+                "verify.no_profiles",
+                "There are no saved profiles to verify. Add one: inflowave-setup-cli profile add …",
+            )
+        }
+        None => profiles,
+    };
+
+    let mut options = VerifyOptions {
+        dns: dns::AuditOptions {
+            resolver: ResolverSettings {
+                server,
+                ..ResolverSettings::default()
+            },
+            ..dns::AuditOptions::default()
+        },
+        extra_ca_pem,
+        deadlines: args
+            .timeout
+            .map(|s| Deadlines::uniform(Duration::from_secs(s)))
+            .unwrap_or_default(),
+        send_test: args.send_test,
+        to: args.to.clone(),
+    };
+    if let Some(port) = dns::authoritative_port_from_env() {
+        options.dns.authoritative_port = port;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return out.could_not_run("cli.runtime_failed", &e.to_string()),
+    };
+    let reports = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let on_ctrl_c = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_ctrl_c.cancel();
+            }
+        });
+        verify::verify_profiles(
+            &store,
+            Arc::new(OsKeychain::default()),
+            profiles,
+            &options,
+            cancel,
+        )
+        .await
+    });
+
+    let ok = reports.iter().all(|r| r.ok);
+    let could_not_run = reports.iter().any(|r| r.could_not_run);
+    if args.json {
+        outln!(
+            "{}",
+            json!({ "ok": ok, "could_not_run": could_not_run, "profiles": reports })
+        );
+    } else {
+        print_text(&out, &reports, args.quiet);
+    }
+    if could_not_run {
+        EXIT_COULD_NOT_RUN
+    } else if ok {
+        EXIT_PASSED
+    } else {
+        EXIT_FAILED
+    }
+}
+
+fn print_text(out: &Output, reports: &[ProfileVerification], quiet: bool) {
+    for r in reports {
+        if quiet && r.ok && r.changes.is_empty() {
+            continue;
+        }
+        let verdict = if r.could_not_run {
+            "COULD NOT RUN"
+        } else if r.ok {
+            "passed"
+        } else {
+            "FAILED"
+        };
+        outln!("{} ({}, {}) — {verdict}", r.profile, r.provider, r.domain);
+        match &r.previous_at {
+            Some(at) if r.changes.is_empty() => outln!("  no change since {at}"),
+            Some(at) => {
+                outln!("  changed since {at}:");
+                for c in &r.changes {
+                    let mut line = format!("    {}", c.summary());
+                    if !c.new_failures.is_empty() {
+                        line.push_str(&format!(" ({})", c.new_failures.join(", ")));
+                    }
+                    outln!("{line}");
+                }
+            }
+            None => outln!("  first verification"),
+        }
+        let shown: Vec<Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Pass)
+            .cloned()
+            .collect();
+        let passed = r.findings.len() - shown.len();
+        out.findings_text(&shown);
+        if !quiet {
+            outln!("  {passed} checks passed");
+        }
+        outln!();
+    }
+}

@@ -1,0 +1,306 @@
+//! `verify` and `send-test --profile` against the real components together: saved profiles with their
+//! keys in a real Secret Service, the sending domain served by a real authoritative DNS server (Knot),
+//! and a real SMTP server with TLS and AUTH behaving like SendGrid.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the test
+
+#[path = "support/dns_server.rs"]
+mod dns_server;
+#[path = "support/keyring.rs"]
+mod keyring;
+#[path = "support/smtp_harness.rs"]
+mod smtp;
+
+use std::path::Path;
+use std::process::Output;
+
+use dns_server::{fixtures, DnsServer};
+use keyring::SecretService;
+use serde_json::Value;
+use smtp::{Pki, ServerOptions, SmtpServer, SENDGRID_KEY};
+
+struct World {
+    secrets: SecretService,
+    pki: Pki,
+    smtp: SmtpServer,
+}
+
+impl World {
+    fn start() -> Self {
+        let pki = Pki::new();
+        let smtp = SmtpServer::start(&pki, ServerOptions::default());
+        Self {
+            secrets: SecretService::start(),
+            pki,
+            smtp,
+        }
+    }
+
+    fn cli(&self, args: &[&str], stdin: &str, dns: &DnsServer) -> Output {
+        assert_cmd::Command::cargo_bin("inflowave-setup-cli")
+            .expect("built")
+            .args(args)
+            .envs(self.secrets.env())
+            .env("INFLOWAVE_DNS_SERVER", dns.addr.to_string())
+            .env(
+                "INFLOWAVE_DNS_AUTHORITATIVE_PORT",
+                dns.addr.port().to_string(),
+            )
+            .write_stdin(stdin)
+            .timeout(std::time::Duration::from_secs(90))
+            .output()
+            .expect("runs")
+    }
+
+    fn add(&self, name: &str, key: &str, dns: &DnsServer) {
+        let port = self.smtp.port.to_string();
+        let out = self.cli(
+            &[
+                "profile",
+                "add",
+                "--provider",
+                "sendgrid",
+                "--domain",
+                "good-sg.test",
+                "--from",
+                "ops@good-sg.test",
+                "--name",
+                name,
+                "--host",
+                "localhost",
+                "--port",
+                &port,
+                "--return-path",
+                "em1234",
+            ],
+            key,
+            dns,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+
+    fn verify(&self, args: &[&str], dns: &DnsServer) -> (Option<i32>, Value, String) {
+        let ca = self.pki.ca();
+        let mut all = vec![
+            "verify",
+            "--json",
+            "--timeout",
+            "10",
+            "--ca-file",
+            ca.to_str().expect("utf-8 path"),
+        ];
+        all.extend_from_slice(args);
+        let out = self.cli(&all, "", dns);
+        let v = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out)));
+        (out.status.code(), v, text(&out))
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn codes(profile: &Value) -> Vec<String> {
+    profile["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The good SendGrid fixture zone without its DMARC record, as a file the test owns.
+fn broken_zone(dir: &Path) -> std::path::PathBuf {
+    let good = std::fs::read_to_string(fixtures().join("good-sg.test.zone")).expect("fixture");
+    let broken: String = good
+        .lines()
+        .filter(|l| !l.starts_with("_dmarc"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(broken, good, "the fixture has a DMARC record to remove");
+    let path = dir.join("good-sg.test.zone");
+    std::fs::write(&path, broken).expect("write zone");
+    path
+}
+
+#[test]
+fn a_passing_profile_then_a_broken_zone_reports_the_change_and_records_history() {
+    let world = World::start();
+    let good_dns = DnsServer::with_fixture_zones(&["good-sg.test"]);
+    world.add("prod", SENDGRID_KEY, &good_dns);
+
+    let (code, v, all) = world.verify(&["--profile", "prod"], &good_dns);
+    assert_eq!(code, Some(0), "{all}");
+    let p = &v["profiles"][0];
+    assert_eq!(p["ok"], true);
+    let c = codes(p);
+    for expected in ["smtp.signed_in", "dmarc.ok", "spf.ok"] {
+        assert!(c.contains(&expected.to_owned()), "{expected} in {c:?}");
+    }
+    assert_eq!(
+        p["changes"].as_array().map(Vec::len),
+        Some(0),
+        "nothing to compare on the first run"
+    );
+
+    // The zone loses its DMARC record (a new server serves the broken copy).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut zones: Vec<(&str, std::path::PathBuf)> =
+        vec![("good-sg.test", broken_zone(dir.path()))];
+    zones.extend(
+        dns_server::PROVIDER_ZONES
+            .iter()
+            .map(|z| (*z, fixtures().join(format!("{z}.zone")))),
+    );
+    let broken_dns = DnsServer::start(&zones);
+    let (code, v, all) = world.verify(&["--profile", "prod"], &broken_dns);
+    assert_eq!(code, Some(1), "{all}");
+    let p = &v["profiles"][0];
+    assert!(codes(p).contains(&"dmarc.missing".to_owned()));
+    let changes = p["changes"].as_array().expect("changes");
+    let dmarc = changes
+        .iter()
+        .find(|c| c["area"] == "dmarc")
+        .unwrap_or_else(|| panic!("a DMARC change in {changes:?}"));
+    assert_eq!(
+        (dmarc["before"].as_str(), dmarc["after"].as_str()),
+        (Some("pass"), Some("fail"))
+    );
+    assert_eq!(dmarc["new_failures"][0], "dmarc.missing");
+    assert!(
+        !changes.iter().any(|c| c["area"] == "smtp"),
+        "sign-in did not change: {changes:?}"
+    );
+
+    // The text output says it in words, and both runs are in the profile's history.
+    let ca = world.pki.ca();
+    let out = world.cli(
+        &[
+            "verify",
+            "--profile",
+            "prod",
+            "--ca-file",
+            ca.to_str().expect("utf-8"),
+            "--quiet",
+        ],
+        "",
+        &broken_dns,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("DMARC: fail → fail") || text(&out).contains("no change since"),
+        "{}",
+        text(&out)
+    );
+    let show = world.cli(&["profile", "show", "prod", "--json"], "", &broken_dns);
+    let history: Value = serde_json::from_slice(&show.stdout).expect("json");
+    assert_eq!(
+        history["profile"]["history"].as_array().map(Vec::len),
+        Some(3)
+    );
+    assert!(
+        !all.contains(&SENDGRID_KEY[3..40]),
+        "the key never appears in the output"
+    );
+}
+
+#[test]
+fn all_profiles_are_verified_together_and_a_bad_key_fails_only_its_own() {
+    let world = World::start();
+    let dns = DnsServer::with_fixture_zones(&["good-sg.test"]);
+    world.add("good", SENDGRID_KEY, &dns);
+    // A key of the right shape that the server does not accept (a typo in one character).
+    let last = if SENDGRID_KEY.ends_with('A') {
+        "B"
+    } else {
+        "A"
+    };
+    let typo = format!("{}{last}", &SENDGRID_KEY[..SENDGRID_KEY.len() - 1]);
+    world.add("revoked", &typo, &dns);
+
+    let (code, v, all) = world.verify(&["--all"], &dns);
+    assert_eq!(code, Some(1), "{all}");
+    let by_name = |n: &str| {
+        v["profiles"]
+            .as_array()
+            .expect("profiles")
+            .iter()
+            .find(|p| p["profile"] == n)
+            .cloned()
+            .expect("profile in report")
+    };
+    assert_eq!(by_name("good")["ok"], true, "{all}");
+    let revoked = by_name("revoked");
+    assert_eq!(revoked["ok"], false);
+    assert!(
+        codes(&revoked).contains(&"smtp.auth_failed_sendgrid".to_owned()),
+        "{:?}",
+        codes(&revoked)
+    );
+    for key in [SENDGRID_KEY, typo.as_str()] {
+        assert!(!all.contains(&key[3..40]), "a key leaked");
+    }
+}
+
+#[test]
+fn send_test_with_a_saved_profile_signs_in_with_the_key_from_the_keychain() {
+    let world = World::start();
+    let dns = DnsServer::with_fixture_zones(&["good-sg.test"]);
+    world.add("prod", SENDGRID_KEY, &dns);
+    let ca = world.pki.ca();
+    let out = world.cli(
+        &[
+            "send-test",
+            "--profile",
+            "prod",
+            "--check-only",
+            "--json",
+            "--ca-file",
+            ca.to_str().expect("utf-8"),
+        ],
+        "",
+        &dns,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(codes(&v).contains(&"smtp.signed_in".to_owned()));
+}
+
+#[test]
+fn no_profiles_and_no_keychain_are_exit_2_never_a_prompt() {
+    let world = World::start();
+    let dns = DnsServer::with_fixture_zones(&["good-sg.test"]);
+    let (code, v, _) = world.verify(&["--all"], &dns);
+    assert_eq!(code, Some(2));
+    assert_eq!(v["error"]["code"], "verify.no_profiles");
+    let (code, v, _) = world.verify(&["--profile", "nope"], &dns);
+    assert_eq!(code, Some(2));
+    assert_eq!(v["error"]["code"], "profile.not_found");
+
+    world.add("prod", SENDGRID_KEY, &dns);
+    let ca = world.pki.ca();
+    let out = assert_cmd::Command::cargo_bin("inflowave-setup-cli")
+        .expect("built")
+        .args([
+            "verify",
+            "--all",
+            "--json",
+            "--ca-file",
+            ca.to_str().expect("utf-8"),
+        ])
+        .envs(world.secrets.env())
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("INFLOWAVE_DNS_SERVER", dns.addr.to_string())
+        .timeout(std::time::Duration::from_secs(90))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["could_not_run"], true);
+    assert!(codes(&v["profiles"][0]).contains(&"keychain.unavailable".to_owned()));
+}
