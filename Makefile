@@ -10,13 +10,13 @@ APT_BUILD := build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-d
 # What the real-component tests start: Xvfb + WebKitWebDriver (window), gnome-keyring in a private
 # D-Bus session (keychain), a Python SMTP server with TLS (SMTP), openssl (test CA).
 APT_TEST := xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools python3-aiosmtpd openssl knot swaks \
-            libnet-ssleay-perl
+            libnet-ssleay-perl chromium
 TAURI_DRIVER_VERSION := 2.1.0
 TOOLS := .tools
 TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
 CARGO ?= cargo
 
-.PHONY: help run test deps test-deps ui lint test-rust test-ui test-e2e bindings-check screenshot clean bench-smtp
+.PHONY: help run test deps test-deps ui lint test-rust test-ui test-browser test-e2e bindings-check screenshot clean bench-smtp
 
 help:
 	@echo "make run    install what is missing, build, and open the wizard window"
@@ -69,10 +69,15 @@ bindings-check:
 test-ui: deps
 	npm --prefix ui test
 
+# The built frontend in Debian's headless Chromium with IPC mocked (layout, flow, keyboard);
+# screenshots land in target/ui-screenshots/.
+test-browser: test-deps
+	npm --prefix ui run test:browser
+
 test-e2e: test-deps
 	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(abspath target/debug/inflowave-setup) node --test tests/e2e/
 
-test: lint test-rust bindings-check test-ui test-e2e
+test: lint test-rust bindings-check test-ui test-browser test-e2e
 	@echo "All suites passed."
 
 # Regenerates docs/screenshot.png from the real window (under Xvfb, through WebDriver).

@@ -38,7 +38,12 @@ export default ts.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    files: ['eslint.config.js', 'svelte.config.js'],
+    files: ['eslint.config.js', 'svelte.config.js', 'browser-tests/**/*.mjs'],
     ...ts.configs.disableTypeChecked,
+  },
+  {
+    files: ['browser-tests/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: { 'no-restricted-imports': 'off' },
   },
 );

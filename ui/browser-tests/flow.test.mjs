@@ -1,0 +1,159 @@
+// The built frontend in a real headless Chromium (Debian's), with IPC answered by this test through
+// Tauri's mock layer: layout at the window's default and minimum sizes, light and dark, and the flow
+// through the first three steps. Screenshots go to target/ui-screenshots/ as artifacts.
+//   npm --prefix ui run test:browser   (builds with --mode browser-test first)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(import.meta.dirname, '../../target/ui-browser-test');
+const SHOTS = resolve(import.meta.dirname, '../../target/ui-screenshots');
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
+const KEY = 'SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij-_01234';
+
+let server;
+let browser;
+let base;
+
+before(async () => {
+  assert.ok(existsSync(join(ROOT, 'index.html')), `build the browser-test bundle into ${ROOT} first`);
+  server = createServer((req, res) => {
+    const path = join(ROOT, new URL(req.url, 'http://x').pathname === '/' ? 'index.html' : new URL(req.url, 'http://x').pathname);
+    if (!path.startsWith(ROOT) || !existsSync(path)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 30_000,
+  });
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((r) => server?.close(r));
+});
+
+const sendgrid = {
+  id: 'sendgrid', name: 'SendGrid', best_for: 'Transactional and bulk mail from one account.',
+  hosts: [{ host: 'smtp.sendgrid.net', label: 'all mail' }],
+  ports: [{ port: 587, tls: 'starttls' }, { port: 465, tls: 'implicit' }],
+  username: { kind: 'literal', value: 'apikey' }, key_rule: 'sendgrid_api_key', key_label: 'API key',
+  key_hint: 'Settings → API Keys → Create API Key.', why: 'The username is the literal word apikey.',
+  dns: [], links: null, limits: [{ label: 'Messages per SMTP connection', value: '5,000' }], supported: true, note: null,
+};
+const steps = ['provider', 'key', 'keychain', 'dns', 'test', 'done'].map((id, i) => ({ id, title: ['Provider', 'Key', 'Keychain', 'DNS', 'Test message', 'Done'][i] }));
+
+/** A page whose IPC answers come from `answer(command, args)`. */
+async function page({ width = 960, height = 700, colorScheme = 'light', answer = () => undefined } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
+  const p = await context.newPage();
+  const calls = [];
+  await p.exposeFunction('__inflowaveMock', (command, args) => {
+    calls.push({ command, args });
+    const custom = answer(command, args);
+    if (custom !== undefined) return custom;
+    switch (command) {
+      case 'app_info': return { value: { name: 'Inflowave Setup', version: '0', steps } };
+      case 'list_providers': return { value: [sendgrid] };
+      case 'list_profiles': return { value: { profiles: [], findings: [] } };
+      default: return { error: { code: 'test.unexpected', message: `unexpected command ${command}` } };
+    }
+  });
+  await p.goto(base);
+  await p.getByRole('heading', { level: 1 }).waitFor();
+  return { p, calls, context };
+}
+
+async function noHorizontalOverflow(p) {
+  return p.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+}
+
+test('the provider step fits the default and the minimum window, light and dark', async () => {
+  for (const [width, height, scheme] of [[960, 700, 'light'], [720, 540, 'light'], [960, 700, 'dark']]) {
+    const { p, context } = await page({ width, height, colorScheme: scheme });
+    await p.getByRole('radio', { name: /SendGrid/ }).check();
+    await p.getByText('smtp.sendgrid.net').waitFor();
+    assert.ok(await noHorizontalOverflow(p), `no horizontal scrolling at ${width}×${height}`);
+    const bg = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    if (scheme === 'dark') assert.notEqual(bg, 'rgb(246, 247, 251)', 'dark scheme changes the background');
+    await p.screenshot({ path: join(SHOTS, `provider-${width}x${height}-${scheme}.png`) });
+    await context.close();
+  }
+});
+
+test('provider → key → keychain: findings render, Next waits for the core, the key is sent once', async () => {
+  const answer = (command, args) => {
+    if (command === 'check_key') {
+      const ok = args.request.key.trim().length === 69;
+      return {
+        value: {
+          ok,
+          masked: ok ? 'SG.ab…1234' : null,
+          findings: ok
+            ? [{ code: 'key.looks_valid', severity: 'pass', title: 'The API key looks right', detail: '', fix: [] }]
+            : [{ code: 'sendgrid.key_length', severity: 'fail', title: 'The key is 68 characters; SendGrid keys are 69', detail: '', fix: ['Copy the whole key again.'] }],
+        },
+      };
+    }
+    if (command === 'save_profile') {
+      return {
+        value: {
+          ok: true, masked_key: 'SG.ab…1234', findings: [],
+          profile: { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] },
+        },
+      };
+    }
+    return undefined;
+  };
+  const { p, calls, context } = await page({ answer });
+  const next = p.getByRole('button', { name: 'Next' });
+  assert.equal(await next.isDisabled(), true);
+  await p.getByRole('radio', { name: /SendGrid/ }).check();
+  await next.click();
+
+  await p.getByTestId('key-input').fill(KEY.slice(0, 68));
+  await p.locator('[data-code="sendgrid.key_length"]').waitFor();
+  assert.equal(await next.isDisabled(), true, 'a failing key blocks Next');
+  await p.screenshot({ path: join(SHOTS, 'key-failing.png') });
+  await p.getByTestId('key-input').fill(KEY);
+  await p.locator('[data-code="key.looks_valid"]').waitFor();
+  await next.click();
+
+  await p.getByLabel('Sending domain').fill('example.com');
+  await p.getByLabel('From address').fill('news@example.com');
+  await p.getByRole('button', { name: 'Save' }).click();
+  await p.getByTestId('saved').waitFor();
+  await p.screenshot({ path: join(SHOTS, 'keychain-saved.png') });
+  const saves = calls.filter((c) => c.command === 'save_profile');
+  assert.equal(saves.length, 1);
+  assert.equal(saves[0].args.request.key, KEY);
+  const html = await p.content();
+  assert.ok(!html.includes(KEY.slice(3, 40)), 'the key is not in the page after saving');
+  assert.ok(await noHorizontalOverflow(p));
+  await context.close();
+});
+
+test('everything is reachable with the keyboard and focus is visible', async () => {
+  const { p, context } = await page();
+  await p.keyboard.press('Tab');
+  const outline = await p.evaluate(() => {
+    const el = document.activeElement;
+    return el ? getComputedStyle(el).outlineStyle : 'none';
+  });
+  assert.notEqual(outline, 'none', 'the focused control shows an outline');
+  // Arrow keys move through the provider radio group; Space selects.
+  await p.getByRole('radio', { name: /SendGrid/ }).focus();
+  await p.keyboard.press('Space');
+  assert.equal(await p.getByRole('radio', { name: /SendGrid/ }).isChecked(), true);
+  await context.close();
+});
