@@ -39,19 +39,28 @@ pub struct Args {
     pub json: bool,
 }
 
-fn parse_port(text: &str) -> Result<Port, String> {
+/// Why a `--port` value was refused.
+#[derive(Debug, thiserror::Error)]
+enum PortArgError {
+    #[error("{0:?} is not a port number")]
+    NotANumber(String),
+    #[error("{0:?} is not a TLS mode (starttls, implicit)")]
+    NotATlsMode(String),
+}
+
+fn parse_port(text: &str) -> Result<Port, PortArgError> {
     let (port, mode) = match text.split_once(':') {
         Some((p, m)) => (p, Some(m)),
         None => (text, None),
     };
     let port: u16 = port
         .parse()
-        .map_err(|_| format!("{port:?} is not a port number"))?;
+        .map_err(|_| PortArgError::NotANumber(port.to_owned()))?;
     let tls = match mode {
         None => conventional_tls(port),
         Some("starttls") => TlsMode::Starttls,
         Some("implicit") => TlsMode::Implicit,
-        Some(other) => return Err(format!("{other:?} is not a TLS mode (starttls, implicit)")),
+        Some(other) => return Err(PortArgError::NotATlsMode(other.to_owned())),
     };
     Ok(Port { port, tls })
 }

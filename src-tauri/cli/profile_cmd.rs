@@ -83,11 +83,11 @@ pub enum ProfileCommand {
     },
 }
 
-fn parse_tls(s: &str) -> Result<TlsMode, String> {
+fn parse_tls(s: &str) -> Result<TlsMode, &'static str> {
     match s {
         "starttls" => Ok(TlsMode::Starttls),
         "implicit" | "tls" | "ssl" => Ok(TlsMode::Implicit),
-        _ => Err("expected starttls or implicit".into()),
+        _ => Err("expected starttls or implicit"),
     }
 }
 

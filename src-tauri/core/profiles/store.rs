@@ -244,7 +244,7 @@ impl ProfileStore {
         };
         match parse(&text) {
             Ok(file) => Ok((file, None)),
-            Err(reason) => {
+            Err(Unreadable(reason)) => {
                 let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
                 let kept_at = self.dir.join(format!("{FILE_NAME}.unreadable-{stamp}"));
                 fs::rename(&path, &kept_at).map_err(io("could not set aside", &path))?;
@@ -299,21 +299,27 @@ impl ProfileStore {
     }
 }
 
+/// Why a profiles document cannot be used (shown to the admin when the file is set aside).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreadable(pub String);
+
 /// Parses the document; the error says why it cannot be used.
-pub fn parse(bytes: &[u8]) -> Result<ProfilesFile, String> {
+pub fn parse(bytes: &[u8]) -> Result<ProfilesFile, Unreadable> {
     #[derive(Deserialize)]
     struct Version {
         schema: u32,
     }
     let version: Version = serde_json::from_slice(bytes)
-        .map_err(|e| format!("The profiles file is damaged ({e})."))?;
+        .map_err(|e| Unreadable(format!("The profiles file is damaged ({e}).")))?;
     if version.schema > SCHEMA_VERSION {
-        return Err(format!(
+        return Err(Unreadable(format!(
             "The profiles file was written by a newer Inflowave Setup (schema {}; this version reads {SCHEMA_VERSION}).",
             version.schema
-        ));
+        )));
     }
-    serde_json::from_slice(bytes).map_err(|e| format!("The profiles file is damaged ({e})."))
+    serde_json::from_slice(bytes)
+        .map_err(|e| Unreadable(format!("The profiles file is damaged ({e}).")))
 }
 
 #[cfg(test)]
