@@ -71,7 +71,7 @@ test-ui: deps
 
 # The built frontend in Debian's headless Chromium with IPC mocked (layout, flow, keyboard);
 # screenshots land in target/ui-screenshots/.
-test-browser: test-deps
+test-browser: test-deps ui
 	npm --prefix ui run test:browser
 
 test-e2e: test-deps
