@@ -89,12 +89,12 @@ async function startDbus(procs) {
   throw new Error(`dbus-daemon did not start:\n${dbus.output()}`);
 }
 
-async function request(base, method, path, body) {
+async function request(base, method, path, body, timeoutMs = DEADLINE_MS) {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(DEADLINE_MS),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const json = await response.json();
   if (!response.ok || json.value?.error) {
@@ -262,8 +262,8 @@ export async function launch({ env = {}, keyring = false } = {}) {
     async windowRect() {
       return request(base, 'GET', `${s()}/window/rect`);
     },
-    async screenshot() {
-      return Buffer.from(await request(base, 'GET', `${s()}/screenshot`), 'base64');
+    async screenshot({ timeoutMs = DEADLINE_MS } = {}) {
+      return Buffer.from(await request(base, 'GET', `${s()}/screenshot`, undefined, timeoutMs), 'base64');
     },
     /** Polls `fn` until it returns a truthy value (or the deadline passes) and returns that value. */
     async until(fn, what, timeoutMs = 15_000) {
