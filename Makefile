@@ -80,10 +80,11 @@ test-e2e: test-deps
 test: lint test-rust bindings-check test-ui test-browser test-e2e
 	@echo "All suites passed."
 
-# Regenerates docs/screenshot.png from the real window (under Xvfb, through WebDriver).
+# Regenerates docs/screenshots/*.png (each step) and docs/screenshot.png from a real run of the real
+# window (under Xvfb, through WebDriver) against the real keychain, DNS and SMTP test servers.
 screenshot: test-deps ui
-	$(CARGO) build --bin inflowave-setup
-	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(abspath target/debug/inflowave-setup) node tests/e2e/screenshot.mjs docs/screenshot.png
+	$(CARGO) build --bin inflowave-setup --example e2e_servers
+	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(abspath target/debug/inflowave-setup) node tests/e2e/screenshot.mjs docs/screenshots
 
 # Benchmark (not part of `make test`): send-test vs swaks, and the port probe with a black-holed port.
 bench-smtp: test-deps ui

@@ -12,6 +12,10 @@ fn main() {
             "save_profile",
             "list_profiles",
             "remove_profile",
+            "audit_dns",
+            "smtp_check",
+            "probe_ports",
+            "cancel_operation",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         println!("cargo:warning=tauri-build failed: {error:#}");

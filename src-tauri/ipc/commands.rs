@@ -46,7 +46,7 @@ pub fn check_key(request: CheckKeyRequest) -> Result<KeyCheckReport, IpcError> {
 }
 
 /// Runs blocking core work (keychain, files) off the async runtime's worker threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, IpcError> {
     tauri::async_runtime::spawn_blocking(work)
@@ -59,7 +59,7 @@ async fn blocking<T: Send + 'static>(
         })
 }
 
-fn store() -> Result<ProfileStore, IpcError> {
+pub(super) fn store() -> Result<ProfileStore, IpcError> {
     ProfileStore::open_default().map_err(|e| {
         let f = e.to_finding();
         IpcError::new(&f.code, f.detail)

@@ -3,7 +3,9 @@
 //! A command deserializes its arguments, calls the core, and returns a serializable result. No rule
 //! lives here. Errors cross IPC as [`IpcError`] (`{code, message}`), never as bare strings.
 
+mod checks;
 mod commands;
+mod operations;
 pub mod types;
 
 use std::process::ExitCode;
@@ -24,6 +26,7 @@ pub fn run() -> ExitCode {
     }
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
+        .manage(operations::Operations::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::list_providers,
@@ -31,6 +34,10 @@ pub fn run() -> ExitCode {
             commands::save_profile,
             commands::list_profiles,
             commands::remove_profile,
+            checks::audit_dns,
+            checks::smtp_check,
+            checks::probe_ports,
+            checks::cancel_operation,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -89,3 +89,48 @@ pub struct RemoveProfileReply {
     pub ok: bool,
     pub findings: Vec<Finding>,
 }
+
+/// What the DNS step sends: the saved profile to audit, and what the admin added on the step.
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuditDnsRequest {
+    /// The saved profile's name (provider, domain, selectors and return path come from it).
+    pub profile: String,
+    /// The DNS records table copied from the provider's page, as pasted.
+    pub pasted: Option<String>,
+    /// DKIM selectors to check besides the profile's.
+    #[serde(default)]
+    pub selectors: Vec<String>,
+    /// The Return-Path host (SendGrid's `em1234`), instead of the profile's.
+    pub return_path: Option<String>,
+    /// Picked by the window; `cancel_operation` with it stops the audit.
+    pub operation: String,
+}
+
+/// What the Test message step sends. The key is loaded from the keychain by the backend.
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SmtpCheckRequest {
+    /// The saved profile's name.
+    pub profile: String,
+    pub action: crate::core::smtp::Action,
+    /// Recipient of the test message (the profile's From address when empty).
+    pub to: Option<String>,
+    /// A port to use for this attempt instead of the profile's (the port the probe found open).
+    pub port: Option<u16>,
+    /// Picked by the window; `cancel_operation` with it stops the check.
+    pub operation: String,
+}
+
+/// What the port probe sends.
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProbePortsRequest {
+    /// The saved profile's name.
+    pub profile: String,
+    /// Picked by the window; `cancel_operation` with it stops the probe.
+    pub operation: String,
+}

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const DEADLINE_MS = 30_000;
 
@@ -89,12 +89,12 @@ async function startDbus(procs) {
   throw new Error(`dbus-daemon did not start:\n${dbus.output()}`);
 }
 
-async function request(base, method, path, body) {
+async function request(base, method, path, body, timeoutMs = DEADLINE_MS) {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(DEADLINE_MS),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const json = await response.json();
   if (!response.ok || json.value?.error) {
@@ -262,8 +262,8 @@ export async function launch({ env = {}, keyring = false } = {}) {
     async windowRect() {
       return request(base, 'GET', `${s()}/window/rect`);
     },
-    async screenshot() {
-      return Buffer.from(await request(base, 'GET', `${s()}/screenshot`), 'base64');
+    async screenshot({ timeoutMs = DEADLINE_MS } = {}) {
+      return Buffer.from(await request(base, 'GET', `${s()}/screenshot`, undefined, timeoutMs), 'base64');
     },
     /** Polls `fn` until it returns a truthy value (or the deadline passes) and returns that value. */
     async until(fn, what, timeoutMs = 15_000) {
@@ -282,4 +282,68 @@ export async function launch({ env = {}, keyring = false } = {}) {
     },
   };
   return client;
+}
+
+/**
+ * Starts the real DNS and SMTP servers (`examples/e2e_servers.rs`: Knot with the fixture zones, an
+ * aiosmtpd SendGrid persona with a test CA) and resolves to their addresses plus `env`, the variables
+ * that point the app at them, and `close()`. `verified` are the From addresses the SMTP server accepts.
+ * Env: E2E_SERVERS (path of the built example; default: examples/e2e_servers beside APP).
+ */
+export async function servers({ verified = [] } = {}) {
+  const bin = process.env.E2E_SERVERS ?? join(dirname(process.env.APP ?? ''), 'examples', 'e2e_servers');
+  const child = spawn(bin, verified, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const info = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${bin} did not start:\n${stderr}`)), 60_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${bin} could not run (build it with cargo test or cargo build --example e2e_servers): ${e.message}`));
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${bin} exited with ${code}:\n${stderr}`));
+    });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const line = stdout.split('\n')[0];
+      if (stdout.includes('\n')) {
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(line));
+        } catch (e) {
+          reject(new Error(`${bin} printed ${line}: ${e.message}`));
+        }
+      }
+    });
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return {
+    ...info,
+    env: {
+      INFLOWAVE_DNS_SERVER: info.dns,
+      INFLOWAVE_DNS_AUTHORITATIVE_PORT: String(info.authoritative_port),
+      INFLOWAVE_EXTRA_CA_FILE: info.ca_file,
+    },
+    /** The delivered messages (raw), in order. */
+    delivered() {
+      const out = [];
+      for (let n = 1; ; n += 1) {
+        try {
+          out.push(readFileSync(join(info.maildir, `${n}.eml`), 'utf8'));
+        } catch {
+          return out;
+        }
+      }
+    },
+    /** Closing stdin makes the example stop its servers by PID; SIGTERM if it does not exit. */
+    async close() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGTERM'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }

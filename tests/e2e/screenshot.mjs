@@ -1,18 +1,53 @@
-// Saves a screenshot of the real window (under Xvfb, through WebDriver) for the README.
-//   APP=… TAURI_DRIVER=… node tests/e2e/screenshot.mjs docs/screenshot.png
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { launch } from './harness.mjs';
+// Saves a screenshot of each wizard step from a real run of the real window (Xvfb, WebDriver, the real
+// Secret Service, Knot DNS and the aiosmtpd SendGrid persona) for the README:
+//   APP=… TAURI_DRIVER=… node tests/e2e/screenshot.mjs [docs/screenshots]
+// The domain is nodmarc.test (no DMARC record), so the DNS step shows a record to add.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { launch, servers } from './harness.mjs';
+import { next, saveProfile } from './flows.mjs';
 
-const out = process.argv[2] ?? 'docs/screenshot.png';
-const app = await launch();
+const outDir = process.argv[2] ?? 'docs/screenshots';
+mkdirSync(outDir, { recursive: true });
+const srv = await servers({ verified: ['ops@nodmarc.test'] });
+let app;
 try {
-  await app.until(async () => app.text('h1'), 'the first heading');
-  await app.click('input[value="sendgrid"]');
-  await app.until(async () => app.text('.settings'), 'the settings panel');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, await app.screenshot());
-  console.log(`wrote ${out}`);
+  app = await launch({ keyring: true, env: srv.env });
+  const shot = async (name) => {
+    // WebKitWebDriver's screenshot sometimes waits for a repaint that never comes on a page that has
+    // stopped changing: retry after nudging the page into painting again.
+    let png;
+    for (let attempt = 1; !png; attempt += 1) {
+      try {
+        png = await app.screenshot({ timeoutMs: 8_000 });
+      } catch (error) {
+        if (attempt >= 4) throw error;
+        await app.execute('document.body.style.opacity = document.body.style.opacity === "0.999" ? "" : "0.999";');
+      }
+    }
+    const file = join(outDir, `${name}.png`);
+    writeFileSync(file, png);
+    console.log(`wrote ${file}`);
+  };
+  await saveProfile(app, { key: srv.sendgrid_key, domain: 'nodmarc.test', from: 'ops@nodmarc.test', smtpPort: srv.smtp_port }, shot);
+  await app.until(async () => app.text('[data-testid="dns-summary"]'), 'the DNS result', 30_000);
+  // Scroll the record to add into view.
+  await app.execute(
+    'const c = document.querySelector(".content"); const el = document.querySelector(\'[data-code="dmarc.missing"]\');' +
+      'if (c && el) c.scrollTop += el.getBoundingClientRect().top - c.getBoundingClientRect().top - 120;',
+  );
+  await shot('4-dns');
+  await next(app, 'Test message');
+  await app.click('[data-testid="send-test"]');
+  await app.until(async () => app.text('[data-testid="smtp-summary"]'), 'the test message result', 60_000);
+  await shot('5-test');
+  await next(app, 'Done');
+  await shot('6-done');
+  // The README's lead picture: the provider step.
+  const lead = join(dirname(outDir), 'screenshot.png');
+  copyFileSync(join(outDir, '1-provider.png'), lead);
+  console.log(`wrote ${lead}`);
 } finally {
-  await app.close();
+  await app?.close();
+  await srv.close();
 }

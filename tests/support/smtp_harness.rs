@@ -142,6 +142,8 @@ pub struct ServerOptions<'a> {
     pub persona: &'a str,
     pub cert: &'a str,
     pub banner_host: &'a str,
+    /// Comma-separated From addresses the server accepts mail from.
+    pub verified: &'a str,
 }
 
 impl Default for ServerOptions<'_> {
@@ -151,6 +153,7 @@ impl Default for ServerOptions<'_> {
             persona: "sendgrid",
             cert: "server",
             banner_host: "localhost",
+            verified: VERIFIED,
         }
     }
 }
@@ -195,7 +198,7 @@ impl SmtpServer {
                     "--account-token",
                     POSTMARK_ACCOUNT_TOKEN,
                     "--verified",
-                    VERIFIED,
+                    o.verified,
                 ])
                 .args(["--banner-host", o.banner_host])
                 .arg("--maildir")

@@ -68,7 +68,9 @@ describe('wizard frame', () => {
     const rail = await screen.findByRole('navigation', { name: 'Setup steps' });
     await screen.findByRole('heading', { level: 1 });
     const labels = Array.from(rail.querySelectorAll('button')).map((b) => b.textContent?.replace(/\s+/g, ' ').trim());
-    expect(labels).toEqual(['1 Provider', '2 Key', '3 Keychain', '4 DNS', '5 Test message', '6 Done']);
+    // Nothing chosen yet: the later steps are marked blocked (for screen readers too).
+    const blocked = '(blocked until the current step is complete)';
+    expect(labels).toEqual(['1 Provider', `2 Key ${blocked}`, `3 Keychain ${blocked}`, `4 DNS ${blocked}`, `5 Test message ${blocked}`, `6 Done ${blocked}`]);
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Choose your email provider');
     expect(rail.querySelector('[aria-current="step"]')).toHaveTextContent('Provider');
   });

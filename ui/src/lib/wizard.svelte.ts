@@ -1,6 +1,7 @@
 // Wizard state: which step is showing, what was chosen, and what the core reported. No rules live
 // here — validation results come from the Rust core through `ipc`.
 import type { Finding, Ipc, KeyCheckReport, Profile, Provider, SaveProfileReply, WizardStep } from './ipc';
+import { DnsCheck, SmtpTest } from './checks.svelte';
 
 export class Wizard {
   steps = $state<WizardStep[]>([]);
@@ -20,7 +21,18 @@ export class Wizard {
   profileFindings = $state<Finding[]>([]);
   mode = $state<'home' | 'wizard'>('wizard');
 
-  constructor(private readonly ipc: Ipc) {}
+  /** The DNS and Test message steps, for the saved profile; kept across Back and Next. */
+  readonly dns: DnsCheck;
+  readonly smtp: SmtpTest;
+
+  constructor(private readonly ipc: Ipc) {
+    const profile = () => this.savedProfile?.name ?? null;
+    this.dns = new DnsCheck(ipc, profile);
+    this.smtp = new SmtpTest(ipc, profile);
+  }
+
+  /** The profile saved in the Keychain step. */
+  savedProfile = $derived(this.saved?.ok === true ? (this.saved.profile ?? null) : null);
 
   provider = $derived(this.providers.find((p) => p.id === this.providerId) ?? null);
 
@@ -47,7 +59,14 @@ export class Wizard {
     if (id === 'provider') return this.provider?.supported === true;
     if (id === 'key') return this.keyReport?.ok === true || this.saved?.ok === true;
     if (id === 'keychain') return this.saved?.ok === true;
+    if (id === 'dns') return this.dns.finished;
+    if (id === 'test') return this.running === false && (this.smtp.signIn !== null || this.smtp.sent !== null);
     return this.current < this.steps.length - 1;
+  }
+
+  /** A check is running: moving between steps waits for it (or its Cancel). */
+  get running(): boolean {
+    return this.dns.running || this.smtp.running !== null || this.smtp.probing;
   }
 
   next(): void {
@@ -68,6 +87,7 @@ export class Wizard {
       this.key = '';
       this.username = '';
       this.saved = null;
+      this.resetChecks();
     }
     this.providerId = id;
   }
@@ -80,6 +100,7 @@ export class Wizard {
     this.username = '';
     this.keyReport = null;
     this.saved = null;
+    this.resetChecks();
     this.mode = 'wizard';
   }
 
@@ -93,6 +114,16 @@ export class Wizard {
   /** Records a save; on success the pasted key is dropped from the webview. */
   recordSave(reply: SaveProfileReply): void {
     this.saved = reply;
-    if (reply.ok) this.key = '';
+    if (reply.ok) {
+      this.key = '';
+      this.resetChecks();
+      this.smtp.to = reply.profile?.from ?? '';
+    }
+  }
+
+  /** New profile: the earlier checks were for another one. */
+  private resetChecks(): void {
+    this.dns.reset();
+    this.smtp.reset();
   }
 }

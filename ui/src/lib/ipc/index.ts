@@ -1,8 +1,15 @@
 // The only module that talks to Tauri. Commands are typed with the bindings generated from the Rust
 // types (ts-rs, `cargo test`); errors arrive as `{code, message}` and are rethrown as `IpcFailure`.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { openUrl } from '@tauri-apps/plugin-opener';
 import type { AppInfo } from './bindings/AppInfo';
+import type { AuditDnsRequest } from './bindings/AuditDnsRequest';
+import type { DnsAudit } from './bindings/DnsAudit';
+import type { ProbePortsRequest } from './bindings/ProbePortsRequest';
+import type { ProbeReport } from './bindings/ProbeReport';
+import type { SendReport } from './bindings/SendReport';
+import type { SmtpCheckRequest } from './bindings/SmtpCheckRequest';
+import type { Stage } from './bindings/Stage';
 import type { CheckKeyRequest } from './bindings/CheckKeyRequest';
 import type { IpcError } from './bindings/IpcError';
 import type { KeyCheckReport } from './bindings/KeyCheckReport';
@@ -14,6 +21,13 @@ import type { SaveProfileRequest } from './bindings/SaveProfileRequest';
 
 export type {
   AppInfo,
+  AuditDnsRequest,
+  DnsAudit,
+  ProbePortsRequest,
+  ProbeReport,
+  SendReport,
+  SmtpCheckRequest,
+  Stage,
   CheckKeyRequest,
   KeyCheckReport,
   Provider,
@@ -27,6 +41,10 @@ export type { TlsMode } from './bindings/TlsMode';
 export type { Finding } from './bindings/Finding';
 export type { Severity } from './bindings/Severity';
 export type { WizardStep } from './bindings/WizardStep';
+export type { Action } from './bindings/Action';
+export type { DnsRecordFix } from './bindings/DnsRecordFix';
+export type { PortProbe } from './bindings/PortProbe';
+export type { TranscriptLine } from './bindings/TranscriptLine';
 
 /** A command failed; `code` is stable (see docs/findings.md), `message` is for people. */
 export class IpcFailure extends Error {
@@ -64,6 +82,18 @@ export const ipc = {
   saveProfile: (request: SaveProfileRequest) => call<SaveProfileReply>('save_profile', { request }),
   listProfiles: () => call<ProfileListReply>('list_profiles'),
   removeProfile: (name: string) => call<RemoveProfileReply>('remove_profile', { name }),
+  /** The DNS audit of a saved profile's domain; asks DNS afresh every time. */
+  auditDns: (request: AuditDnsRequest) => call<DnsAudit>('audit_dns', { request }),
+  /** "Check sign-in" / "Send test message" for a saved profile; `onStage` gets each stage as it starts. */
+  smtpCheck: (request: SmtpCheckRequest, onStage: (stage: Stage) => void) => {
+    const channel = new Channel<Stage>();
+    channel.onmessage = onStage;
+    return call<SendReport>('smtp_check', { request, onStage: channel });
+  },
+  probePorts: (request: ProbePortsRequest) => call<ProbeReport>('probe_ports', { request }),
+  /** Cancels a running check by the operation id it was started with. */
+  cancelOperation: (id: string) => call<boolean>('cancel_operation', { id }),
   openInBrowser: (url: string) => openUrl(url),
 };
 export type Ipc = typeof ipc;
+

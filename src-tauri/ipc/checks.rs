@@ -1,0 +1,254 @@
+//! The checks of the DNS and Test message steps, run for a saved profile. The key is read from the
+//! OS keychain here, in the backend, and never goes back to the webview. Each check runs as an
+//! async command (off the main thread) registered in [`Operations`] so `cancel_operation` can stop it;
+//! SMTP stages stream to the window through a [`Channel`].
+
+use std::path::PathBuf;
+
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::core::catalogue::{self, Port, Provider};
+use crate::core::dns::{self, records_table, resolver::ResolverSettings, DnsAudit};
+use crate::core::finding::Finding;
+use crate::core::keychain::{OsKeychain, SecretStore as _};
+use crate::core::profiles::Profile;
+use crate::core::smtp::probe::DEFAULT_PROBE_DEADLINE;
+use crate::core::smtp::probe::{probe_ports as probe, ProbeReport, ProbeRequest};
+use crate::core::smtp::{self, Deadlines, MessageSpec, Overrides, SendReport, Stage};
+
+use super::commands::{blocking, store};
+use super::operations::Operations;
+use super::types::{AuditDnsRequest, IpcError, ProbePortsRequest, SmtpCheckRequest};
+
+/// A PEM file of extra trusted CA certificates for SMTP (a TLS-inspecting proxy's, or a test CA):
+/// the window's equivalent of the CLI's `--ca-file`. It adds trust; verification stays on.
+pub const EXTRA_CA_ENV: &str = "INFLOWAVE_EXTRA_CA_FILE";
+
+fn cancelled(what: &str) -> IpcError {
+    IpcError::new("ipc.cancelled", format!("The {what} was cancelled."))
+}
+
+fn profile_provider(profile: &Profile) -> Result<&'static Provider, IpcError> {
+    catalogue::provider(&profile.provider).ok_or_else(|| {
+        IpcError::new(
+            "provider.unknown",
+            format!(
+                "Profile {:?} names the provider {:?}, which this version does not know.",
+                profile.name, profile.provider
+            ),
+        )
+    })
+}
+
+async fn load_profile(name: String) -> Result<Profile, IpcError> {
+    let store = store()?;
+    blocking(move || store.get(&name))
+        .await?
+        .map_err(|e| finding_error(&e.to_finding()))
+}
+
+fn finding_error(f: &Finding) -> IpcError {
+    IpcError::new(&f.code, format!("{} {}", f.title, f.detail))
+}
+
+/// The extra CA named by [`EXTRA_CA_ENV`], read; a finding when it is named but unreadable.
+fn extra_ca() -> Result<Option<Vec<u8>>, Finding> {
+    let Some(path) = std::env::var_os(EXTRA_CA_ENV).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(path);
+    std::fs::read(&path).map(Some).map_err(|e| {
+        Finding::fail(
+            "smtp.ca_file_unreadable",
+            "The extra CA file could not be read",
+            format!(
+                "{EXTRA_CA_ENV} names {}, which could not be read: {e}.",
+                path.display()
+            ),
+        )
+        .step(format!(
+            "Point {EXTRA_CA_ENV} at a readable PEM file, or unset it."
+        ))
+    })
+}
+
+/// Audits the DNS of a saved profile's domain, with what the step adds (pasted table, selectors,
+/// return path). Every call asks DNS again: nothing is cached.
+#[tauri::command]
+pub async fn audit_dns(
+    request: AuditDnsRequest,
+    operations: State<'_, Operations>,
+) -> Result<DnsAudit, IpcError> {
+    let running = operations.register(&request.operation);
+    let profile = load_profile(request.profile.clone()).await?;
+    let provider = profile_provider(&profile)?;
+    let domain = dns::normalise_domain(&profile.domain)
+        .map_err(|e| IpcError::new("dns.bad_domain", e.to_string()))?;
+    let pasted = match request.pasted.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(text) => records_table::parse(text, &domain)
+            .map_err(|e| IpcError::new("dns.records_unparsable", e.to_string()))?,
+        None => Vec::new(),
+    };
+    let server =
+        dns::server_from_env().map_err(|e| IpcError::new("dns.bad_server", e.to_string()))?;
+    let mut options = dns::AuditOptions {
+        resolver: ResolverSettings {
+            server,
+            ..ResolverSettings::default()
+        },
+        ..dns::AuditOptions::default()
+    };
+    if let Some(port) = dns::authoritative_port_from_env() {
+        options.authoritative_port = port;
+    }
+    let mut dkim_selectors = profile.dkim_selectors.clone();
+    for s in request.selectors.iter().map(|s| s.trim()) {
+        if !s.is_empty() && !dkim_selectors.iter().any(|x| x == s) {
+            dkim_selectors.push(s.to_owned());
+        }
+    }
+    let audit_request = dns::AuditRequest {
+        provider,
+        domain,
+        dkim_selectors,
+        return_path: request
+            .return_path
+            .filter(|r| !r.trim().is_empty())
+            .or(profile.return_path),
+        pasted,
+    };
+    let outcome = tokio::select! {
+        biased;
+        () = running.token.cancelled() => return Err(cancelled("DNS check")),
+        outcome = dns::audit(&audit_request, &options) => outcome,
+    };
+    outcome.map_err(|e| match e {
+        dns::DnsError::TimedOut(d) => IpcError::new(
+            "dns.audit_timeout",
+            format!("The DNS checks did not finish within {} s.", d.as_secs()),
+        ),
+        dns::DnsError::InvalidDomain(_) => IpcError::new("dns.bad_domain", e.to_string()),
+        dns::DnsError::BadServer(_) => IpcError::new("dns.bad_server", e.to_string()),
+        dns::DnsError::Resolver(_) => IpcError::new("dns.resolver_unavailable", e.to_string()),
+    })
+}
+
+/// A report that could not reach the server (profile, keychain or CA problems), in the same shape
+/// as the check's own, so the step shows the finding with its fix.
+fn report_of(action: smtp::Action, finding: Finding) -> SendReport {
+    SendReport {
+        ok: false,
+        action,
+        target: None,
+        findings: vec![finding],
+        transcript: Vec::new(),
+        elapsed_ms: 0,
+    }
+}
+
+/// "Check sign-in" or "Send test message" for a saved profile. The key comes from the OS keychain;
+/// the stages stream through `on_stage`; `cancel_operation` stops it (the report says so).
+#[tauri::command]
+pub async fn smtp_check(
+    request: SmtpCheckRequest,
+    on_stage: Channel<Stage>,
+    operations: State<'_, Operations>,
+) -> Result<SendReport, IpcError> {
+    let running = operations.register(&request.operation);
+    let action = request.action;
+    let profile = load_profile(request.profile.clone()).await?;
+    let provider = profile_provider(&profile)?;
+    let extra_ca_pem = match extra_ca() {
+        Ok(pem) => pem,
+        Err(finding) => return Ok(report_of(action, finding)),
+    };
+    let name = profile.name.clone();
+    let key = tokio::select! {
+        biased;
+        () = running.token.cancelled() => return Err(cancelled("check")),
+        key = blocking(move || OsKeychain::default().load(&name)) => key?,
+    };
+    let key = match key {
+        Ok(key) => key,
+        Err(e) => return Ok(report_of(action, e.to_finding())),
+    };
+    let endpoint = profile.endpoint.as_ref();
+    let overrides = Overrides {
+        host: endpoint.map(|e| e.host.clone()),
+        port: request.port.or(endpoint.map(|e| e.port)),
+        // A port chosen for this attempt uses that port's TLS mode.
+        tls: if request.port.is_some() {
+            None
+        } else {
+            endpoint.map(|e| e.tls)
+        },
+        username: profile.username.clone(),
+    };
+    let to = request.to.filter(|t| !t.trim().is_empty());
+    let check = smtp::Request {
+        provider,
+        overrides,
+        message: MessageSpec {
+            from: profile.from.clone(),
+            to,
+            stream: profile.stream.clone(),
+            profile: Some(profile.name.clone()),
+        },
+        action,
+        extra_ca_pem,
+        deadlines: Deadlines::default(),
+    };
+    let report = smtp::run(
+        &check,
+        &key,
+        move |stage| {
+            // A closed window is no reason to stop the check.
+            let _ = on_stage.send(stage);
+        },
+        running.token.clone(),
+    )
+    .await;
+    Ok(report)
+}
+
+/// Which of the provider's ports answer from here, on the profile's host (and its own port).
+#[tauri::command]
+pub async fn probe_ports(
+    request: ProbePortsRequest,
+    operations: State<'_, Operations>,
+) -> Result<ProbeReport, IpcError> {
+    let running = operations.register(&request.operation);
+    let profile = load_profile(request.profile.clone()).await?;
+    let provider = profile_provider(&profile)?;
+    let extra_ca_pem = match extra_ca() {
+        Ok(pem) => pem,
+        Err(finding) => return Err(finding_error(&finding)),
+    };
+    let mut ports: Vec<Port> = provider.ports.to_vec();
+    if let Some(e) = &profile.endpoint {
+        if !ports.iter().any(|p| p.port == e.port) {
+            ports.insert(
+                0,
+                Port {
+                    port: e.port,
+                    tls: e.tls,
+                },
+            );
+        }
+    }
+    let probe_request = ProbeRequest {
+        provider,
+        host: profile.endpoint.as_ref().map(|e| e.host.clone()),
+        ports: Some(ports),
+        extra_ca_pem,
+        deadline: DEFAULT_PROBE_DEADLINE,
+    };
+    Ok(probe(&probe_request, running.token.clone()).await)
+}
+
+/// Cancels a running check; `false` when it had already finished.
+#[tauri::command]
+pub fn cancel_operation(id: String, operations: State<'_, Operations>) -> bool {
+    operations.cancel(&id)
+}

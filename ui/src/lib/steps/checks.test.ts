@@ -1,0 +1,294 @@
+// The DNS, Test message and Done steps in jsdom, with a fake core behind the `Ipc` interface: each
+// step's states (idle, running, pass, fail with its fix, cancelled) render from what the core returns.
+import { render, screen, fireEvent, within } from '@testing-library/svelte';
+import { tick } from 'svelte';
+import { describe, expect, it, vi } from 'vitest';
+import { Wizard } from '../wizard.svelte';
+import type { DnsAudit, Finding, Ipc, ProbeReport, Profile, SendReport, Stage } from '../ipc';
+import DnsStep from './DnsStep.svelte';
+import TestStep from './TestStep.svelte';
+import DoneStep from './DoneStep.svelte';
+
+const profile: Profile = {
+  name: 'nodmarc.test',
+  provider: 'sendgrid',
+  domain: 'nodmarc.test',
+  from: 'ops@nodmarc.test',
+  endpoint: { host: 'localhost', port: 587, tls: 'starttls' },
+  dkim_selectors: [],
+  created: '2026-01-01T00:00:00Z',
+  updated: '2026-01-01T00:00:00Z',
+  history: [],
+};
+
+/** A promise the test settles by hand, to look at the running state. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
+  return {
+    appInfo: vi.fn(),
+    listProviders: vi.fn(),
+    checkKey: vi.fn(),
+    saveProfile: vi.fn(),
+    listProfiles: vi.fn(),
+    removeProfile: vi.fn(),
+    openInBrowser: vi.fn(),
+    auditDns: vi.fn(),
+    smtpCheck: vi.fn(),
+    probePorts: vi.fn(),
+    cancelOperation: vi.fn().mockResolvedValue(true),
+    ...overrides,
+  };
+}
+
+function savedWizard(ipc: Ipc): Wizard {
+  const wizard = new Wizard(ipc);
+  wizard.recordSave({ ok: true, profile, masked_key: 'SG.Zx…5rE2w', findings: [] });
+  return wizard;
+}
+
+const noDmarc: DnsAudit = {
+  domain: 'nodmarc.test',
+  provider: 'sendgrid',
+  elapsed_ms: 12,
+  findings: [
+    { code: 'spf.ok', severity: 'pass', title: 'SPF includes sendgrid.net', detail: '', fix: [] },
+    { code: 'dkim.ok', severity: 'pass', title: 'DKIM s1 is published', detail: '', fix: [] },
+    { code: 'dkim.ok', severity: 'pass', title: 'DKIM s2 is published', detail: '', fix: [] },
+    {
+      code: 'dmarc.missing',
+      severity: 'fail',
+      title: 'nodmarc.test has no DMARC record',
+      detail: 'Gmail and Yahoo require one.',
+      fix: ['Add this TXT record.'],
+      record: { type: 'TXT', host: '_dmarc.nodmarc.test', value: 'v=DMARC1; p=none' },
+    },
+  ],
+};
+
+function report(action: SendReport['action'], findings: SendReport['findings'], ok = !findings.some((f) => f.severity === 'fail')): SendReport {
+  return {
+    ok,
+    action,
+    target: { provider: 'sendgrid', host: 'localhost', port: 587, tls: 'starttls', username: 'apikey' },
+    findings,
+    transcript: [
+      { dir: 'server', text: '220 localhost ESMTP' },
+      { dir: 'client', text: 'AUTH PLAIN [redacted]' },
+    ],
+    elapsedMs: 420,
+  };
+}
+
+describe('DNS step', () => {
+  it('runs the audit on entering, with a spinner per section, then shows each section and the fix record', async () => {
+    const audit = deferred<DnsAudit>();
+    const ipc = fakeIpc({ auditDns: vi.fn().mockReturnValue(audit.promise) });
+    render(DnsStep, { wizard: savedWizard(ipc) });
+
+    expect(ipc.auditDns).toHaveBeenCalledWith(expect.objectContaining({ profile: 'nodmarc.test', pasted: null }));
+    const results = screen.getByTestId('dns-results');
+    expect(results).toHaveAttribute('aria-busy', 'true');
+    expect(within(results).getAllByText(/checking…/)).toHaveLength(4);
+
+    audit.resolve(noDmarc);
+    await vi.waitFor(() => expect(screen.getByTestId('dns-summary')).toHaveTextContent('not ready'));
+    expect(results).toHaveAttribute('aria-busy', 'false');
+    expect(screen.getByRole('heading', { name: /SPF/ })).toHaveTextContent('(Passed)');
+    expect(screen.getByRole('heading', { name: /DMARC/ })).toHaveTextContent('(Problems)');
+    // The exact record to add, with copy buttons.
+    const dmarc = document.querySelector('[data-code="dmarc.missing"]') as HTMLElement;
+    expect(within(dmarc).getByTestId('record-host')).toHaveTextContent('_dmarc.nodmarc.test');
+    expect(within(dmarc).getByTestId('record-value')).toHaveTextContent('v=DMARC1; p=none');
+    const writeText = vi.fn().mockResolvedValue(undefined);
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    await fireEvent.click(within(dmarc).getByRole('button', { name: /Copy value/ }));
+    expect(writeText).toHaveBeenCalledWith('v=DMARC1; p=none');
+    await vi.waitFor(() => expect(within(dmarc).getByText('Value copied')).toBeInTheDocument());
+    expect(screen.queryByTestId('propagation')).toBeNull();
+  });
+
+  it('"Check again" asks again with the pasted table, and explains propagation when the core says so', async () => {
+    const propagating: DnsAudit = {
+      ...noDmarc,
+      findings: [{ code: 'dns.not_propagated', severity: 'warn', title: 'Published but not visible yet', detail: '', fix: [] }],
+    };
+    const ipc = fakeIpc({ auditDns: vi.fn().mockResolvedValueOnce(noDmarc).mockResolvedValueOnce(propagating) });
+    const wizard = savedWizard(ipc);
+    render(DnsStep, { wizard });
+    await vi.waitFor(() => expect(screen.getByTestId('dns-summary')).toBeInTheDocument());
+
+    wizard.dns.pasted = 'CNAME em1234.nodmarc.test u1234.wl.sendgrid.net';
+    await fireEvent.click(screen.getByRole('button', { name: 'Check again' }));
+    expect(ipc.auditDns).toHaveBeenLastCalledWith(expect.objectContaining({ pasted: 'CNAME em1234.nodmarc.test u1234.wl.sendgrid.net' }));
+    await vi.waitFor(() => expect(screen.getByTestId('propagation')).toHaveTextContent('Still propagating'));
+    expect(ipc.auditDns).toHaveBeenCalledTimes(2);
+  });
+
+  it('Cancel stops the running audit by its operation id and says so', async () => {
+    const audit = deferred<DnsAudit>();
+    const ipc = fakeIpc({ auditDns: vi.fn().mockReturnValue(audit.promise) });
+    render(DnsStep, { wizard: savedWizard(ipc) });
+    await fireEvent.click(screen.getByTestId('dns-cancel'));
+    const operation = vi.mocked(ipc.auditDns).mock.calls[0]?.[0].operation;
+    expect(ipc.cancelOperation).toHaveBeenCalledWith(operation);
+    audit.reject(Object.assign(new Error('The DNS check was cancelled.'), { code: 'ipc.cancelled' }));
+    await vi.waitFor(() => expect(screen.getByTestId('dns-cancelled')).toBeInTheDocument());
+    expect(screen.getByRole('button', { name: 'Check again' })).toBeEnabled();
+  });
+
+  it('shows why the audit could not run (by code)', async () => {
+    const ipc = fakeIpc({
+      auditDns: vi.fn().mockRejectedValue(Object.assign(new Error('No resolver'), { code: 'dns.resolver_unavailable' })),
+    });
+    render(DnsStep, { wizard: savedWizard(ipc) });
+    await vi.waitFor(() => expect(screen.getByTestId('dns-failure')).toHaveAttribute('data-code', 'dns.resolver_unavailable'));
+  });
+});
+
+describe('Test message step', () => {
+  it('is idle until asked; To defaults to the From address', () => {
+    const ipc = fakeIpc();
+    render(TestStep, { wizard: savedWizard(ipc) });
+    expect(screen.getByRole('textbox', { name: /Send the test message to/ })).toHaveValue('ops@nodmarc.test');
+    expect(screen.queryByTestId('stages')).toBeNull();
+    expect(ipc.smtpCheck).not.toHaveBeenCalled();
+  });
+
+  it('shows the stages live while sending, then the pass and the transcript behind a disclosure', async () => {
+    const run = deferred<SendReport>();
+    let onStage: (s: Stage) => void = () => {};
+    const ipc = fakeIpc({
+      smtpCheck: vi.fn().mockImplementation((_req, cb: (s: Stage) => void) => {
+        onStage = cb;
+        return run.promise;
+      }),
+    });
+    const wizard = savedWizard(ipc);
+    render(TestStep, { wizard });
+    await fireEvent.click(screen.getByTestId('send-test'));
+    expect(ipc.smtpCheck).toHaveBeenCalledWith(
+      expect.objectContaining({ profile: 'nodmarc.test', action: 'send_test', to: 'ops@nodmarc.test', port: null }),
+      expect.any(Function),
+    );
+    onStage('connecting');
+    await tick();
+    expect(document.querySelector('[data-stage="resolving"]')).toHaveClass('done');
+    expect(document.querySelector('[data-stage="connecting"]')).toHaveClass('active');
+    expect(screen.getByTestId('smtp-result')).toHaveTextContent('Connecting…');
+    expect(screen.getByTestId('send-test')).toBeDisabled();
+
+    onStage('done');
+    run.resolve(
+      report('send_test', [
+        { code: 'smtp.signed_in', severity: 'pass', title: 'Signed in', detail: '', fix: [] },
+        { code: 'smtp.message_accepted', severity: 'pass', title: 'The server accepted the test message', detail: '', fix: [] },
+      ]),
+    );
+    await vi.waitFor(() => expect(screen.getByTestId('smtp-summary')).toHaveTextContent('accepted for ops@nodmarc.test'));
+    expect(document.querySelector('[data-stage="sending"]')).toHaveClass('done');
+    const transcript = screen.getByTestId('transcript');
+    expect(transcript.tagName).toBe('DETAILS');
+    expect(transcript).not.toHaveAttribute('open');
+    expect(transcript).toHaveTextContent('AUTH PLAIN [redacted]');
+    expect(wizard.smtp.sent?.ok).toBe(true);
+  });
+
+  it('shows the 535 diagnosis with its fix, and the stage where it failed', async () => {
+    const ipc = fakeIpc({
+      smtpCheck: vi.fn().mockImplementation((_req, cb: (s: Stage) => void) => {
+        cb('signing_in');
+        return Promise.resolve(
+          report('check_sign_in', [
+            {
+              code: 'smtp.auth_failed_sendgrid',
+              severity: 'fail',
+              title: 'SendGrid refused the sign-in (535)',
+              detail: 'Bad username / password',
+              fix: ['Check that the username is the literal word apikey.'],
+            },
+          ]),
+        );
+      }),
+    });
+    render(TestStep, { wizard: savedWizard(ipc) });
+    await fireEvent.click(screen.getByTestId('check-sign-in'));
+    await vi.waitFor(() => expect(screen.getByTestId('smtp-summary')).toHaveTextContent('Sign-in failed'));
+    const finding = document.querySelector('[data-code="smtp.auth_failed_sendgrid"]') as HTMLElement;
+    expect(finding).toHaveTextContent('literal word apikey');
+    expect(document.querySelector('[data-stage="signing_in"]')).toHaveClass('failed');
+    expect(screen.queryByTestId('probe')).toBeNull();
+  });
+
+  it('when the port does not answer, probes the ports and switches to the one that answered in one click', async () => {
+    const timeout: Finding = { code: 'smtp.connect_timeout', severity: 'fail', title: 'Port 587 did not answer', detail: '', fix: [] };
+    const blocked = report('check_sign_in', [timeout]);
+    const probe: ProbeReport = {
+      ok: true,
+      provider: 'sendgrid',
+      host: 'localhost',
+      elapsedMs: 900,
+      findings: [{ code: 'probe.use_other_port', severity: 'warn', title: 'Use port 2525', detail: '', fix: [] }],
+      ports: [
+        { port: 587, tls: 'starttls', tcp: false, banner: null, bannerHost: null, ehlo: false, tlsOk: false, elapsedMs: 5000, finding: timeout },
+        {
+          port: 2525, tls: 'starttls', tcp: true, banner: '220 localhost', bannerHost: 'localhost', ehlo: true, tlsOk: true, elapsedMs: 30,
+          finding: { code: 'probe.port_ok', severity: 'pass', title: 'Answers', detail: '', fix: [] },
+        },
+      ],
+    };
+    const ok = report('check_sign_in', [{ code: 'smtp.signed_in', severity: 'pass', title: 'Signed in', detail: '', fix: [] }]);
+    const ipc = fakeIpc({
+      smtpCheck: vi.fn().mockResolvedValueOnce(blocked).mockResolvedValueOnce(ok),
+      probePorts: vi.fn().mockResolvedValue(probe),
+    });
+    render(TestStep, { wizard: savedWizard(ipc) });
+    await fireEvent.click(screen.getByTestId('check-sign-in'));
+    await vi.waitFor(() => expect(screen.getByTestId('probe')).toBeInTheDocument());
+    await fireEvent.click(screen.getByTestId('probe-run'));
+    await vi.waitFor(() => expect(screen.getByTestId('use-port-2525')).toBeInTheDocument());
+    expect(screen.queryByTestId('use-port-587')).toBeNull();
+    await fireEvent.click(screen.getByTestId('use-port-2525'));
+    expect(ipc.smtpCheck).toHaveBeenLastCalledWith(expect.objectContaining({ action: 'check_sign_in', port: 2525 }), expect.any(Function));
+    await vi.waitFor(() => expect(screen.getByTestId('smtp-summary')).toHaveTextContent('Sign-in works'));
+  });
+
+  it('Cancel cancels the running check by its operation id and says it was cancelled', async () => {
+    const run = deferred<SendReport>();
+    const ipc = fakeIpc({ smtpCheck: vi.fn().mockReturnValue(run.promise) });
+    render(TestStep, { wizard: savedWizard(ipc) });
+    await fireEvent.click(screen.getByTestId('send-test'));
+    await fireEvent.click(screen.getByTestId('smtp-cancel'));
+    const operation = vi.mocked(ipc.smtpCheck).mock.calls[0]?.[0].operation;
+    expect(ipc.cancelOperation).toHaveBeenCalledWith(operation);
+    run.resolve(report('send_test', [{ code: 'smtp.cancelled', severity: 'fail', title: 'Cancelled', detail: '', fix: [] }]));
+    await vi.waitFor(() => expect(screen.getByTestId('smtp-cancelled')).toBeInTheDocument());
+  });
+});
+
+describe('Done step', () => {
+  it('summarizes what was verified and how to re-verify', async () => {
+    const ipc = fakeIpc({
+      auditDns: vi.fn().mockResolvedValue(noDmarc),
+      smtpCheck: vi.fn().mockResolvedValue(report('send_test', [{ code: 'smtp.message_accepted', severity: 'pass', title: 'Accepted', detail: '', fix: [] }])),
+    });
+    const wizard = savedWizard(ipc);
+    await wizard.dns.run();
+    await wizard.smtp.run('send_test');
+    render(DoneStep, { wizard });
+    const summary = screen.getByTestId('summary');
+    expect(summary).toHaveTextContent('SG.Zx…5rE2w');
+    expect(screen.getByTestId('summary-dns')).toHaveTextContent('failed');
+    expect(screen.getByTestId('summary-sign-in')).toHaveTextContent('not run');
+    expect(screen.getByTestId('summary-test')).toHaveTextContent('passed');
+    expect(screen.getByText('inflowave-setup-cli verify --profile nodmarc.test')).toBeInTheDocument();
+  });
+});
