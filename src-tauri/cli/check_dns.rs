@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde_json::json;
 
 use crate::core::catalogue;
-use crate::core::dns::{self, records_table, resolver::ResolverSettings};
+use crate::core::dns::{self, records_table};
 use crate::core::finding::all_passed;
 
 use super::output::Output;
@@ -88,12 +88,14 @@ pub fn run(args: CheckDnsArgs) -> u8 {
         Ok(d) => d,
         Err(e) => return out.could_not_run("dns.bad_domain", &e.to_string()),
     };
-    let server = match args.dns_server.as_deref() {
-        Some(s) => dns::parse_server(s).map(Some),
-        None => dns::server_from_env(),
-    };
-    let server = match server {
-        Ok(s) => s,
+    let options = match args
+        .dns_server
+        .as_deref()
+        .map(dns::parse_server)
+        .transpose()
+        .and_then(dns::AuditOptions::from_env)
+    {
+        Ok(options) => options,
         Err(e) => return out.could_not_run("dns.bad_server", &e.to_string()),
     };
     let pasted = match read_table(&args) {
@@ -109,16 +111,6 @@ pub fn run(args: CheckDnsArgs) -> u8 {
             Err(e) => return out.could_not_run("dns.records_unparsable", &e.to_string()),
         },
     };
-    let mut options = dns::AuditOptions {
-        resolver: ResolverSettings {
-            server,
-            ..ResolverSettings::default()
-        },
-        ..dns::AuditOptions::default()
-    };
-    if let Some(port) = dns::authoritative_port_from_env() {
-        options.authoritative_port = port;
-    }
     let request = dns::AuditRequest {
         provider,
         domain,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::core::dns::{self, resolver::ResolverSettings};
+use crate::core::dns;
 use crate::core::finding::{Finding, Severity};
 use crate::core::keychain::OsKeychain;
 use crate::core::profiles::store::ProfileStore;
@@ -62,18 +62,15 @@ pub struct Args {
 /// Runs `verify`; returns the exit code.
 pub fn run(args: Args) -> u8 {
     let out = Output::new(args.json);
-    let server = match args
+    let dns_options = match args
         .dns_server
         .as_deref()
         .map(dns::parse_server)
         .transpose()
+        .and_then(dns::AuditOptions::from_env)
     {
-        Ok(Some(s)) => Some(s),
-        Ok(None) => match dns::server_from_env() {
-            Ok(s) => s,
-            Err(e) => return out.could_not_run("dns.bad_server", &e.to_string()),
-        },
-        Err(e) => return out.could_not_run("dns.bad_server", &e.to_string()),
+        Ok(options) => options,
+        Err(e) => return out.could_not_run_with(verify::dns_error_finding(&e)),
     };
     let extra_ca_pem = match super::send_test::read_ca_file(args.ca_file.as_deref()) {
         Ok(pem) => pem,
@@ -105,14 +102,8 @@ pub fn run(args: Args) -> u8 {
         None => profiles,
     };
 
-    let mut options = VerifyOptions {
-        dns: dns::AuditOptions {
-            resolver: ResolverSettings {
-                server,
-                ..ResolverSettings::default()
-            },
-            ..dns::AuditOptions::default()
-        },
+    let options = VerifyOptions {
+        dns: dns_options,
         extra_ca_pem,
         deadlines: args
             .timeout
@@ -121,9 +112,6 @@ pub fn run(args: Args) -> u8 {
         send_test: args.send_test,
         to: args.to.clone(),
     };
-    if let Some(port) = dns::authoritative_port_from_env() {
-        options.dns.authoritative_port = port;
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -223,7 +223,8 @@ fn provider_of(profile: &Profile) -> Result<&'static catalogue::Provider, Findin
     })
 }
 
-fn dns_error_finding(error: &DnsError) -> Finding {
+/// The finding for a DNS audit that could not run.
+pub fn dns_error_finding(error: &DnsError) -> Finding {
     match error {
         DnsError::TimedOut(d) => Finding::fail(
             "dns.audit_timeout",

@@ -3,27 +3,22 @@
 //! async command (off the main thread) registered in [`Operations`] so `cancel_operation` can stop it;
 //! SMTP stages stream to the window through a [`Channel`].
 
-use std::path::PathBuf;
-
 use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::core::catalogue::{self, Port, Provider};
-use crate::core::dns::{self, records_table, resolver::ResolverSettings, DnsAudit};
+use crate::core::dns::{self, records_table, DnsAudit};
 use crate::core::finding::Finding;
 use crate::core::keychain::{OsKeychain, SecretStore as _};
 use crate::core::profiles::Profile;
 use crate::core::smtp::probe::DEFAULT_PROBE_DEADLINE;
 use crate::core::smtp::probe::{probe_ports as probe, ProbeReport, ProbeRequest};
-use crate::core::smtp::{self, Deadlines, MessageSpec, Overrides, SendReport, Stage};
+use crate::core::smtp::{self, Deadlines, SendReport, Stage};
+use crate::core::verify;
 
 use super::commands::{blocking, store};
 use super::operations::Operations;
 use super::types::{AuditDnsRequest, IpcError, ProbePortsRequest, SmtpCheckRequest};
-
-/// A PEM file of extra trusted CA certificates for SMTP (a TLS-inspecting proxy's, or a test CA):
-/// the window's equivalent of the CLI's `--ca-file`. It adds trust; verification stays on.
-pub const EXTRA_CA_ENV: &str = "INFLOWAVE_EXTRA_CA_FILE";
 
 fn cancelled(what: &str) -> IpcError {
     IpcError::new("ipc.cancelled", format!("The {what} was cancelled."))
@@ -52,27 +47,6 @@ fn finding_error(f: &Finding) -> IpcError {
     IpcError::new(&f.code, format!("{} {}", f.title, f.detail))
 }
 
-/// The extra CA named by [`EXTRA_CA_ENV`], read; a finding when it is named but unreadable.
-fn extra_ca() -> Result<Option<Vec<u8>>, Finding> {
-    let Some(path) = std::env::var_os(EXTRA_CA_ENV).filter(|p| !p.is_empty()) else {
-        return Ok(None);
-    };
-    let path = PathBuf::from(path);
-    std::fs::read(&path).map(Some).map_err(|e| {
-        Finding::fail(
-            "smtp.ca_file_unreadable",
-            "The extra CA file could not be read",
-            format!(
-                "{EXTRA_CA_ENV} names {}, which could not be read: {e}.",
-                path.display()
-            ),
-        )
-        .step(format!(
-            "Point {EXTRA_CA_ENV} at a readable PEM file, or unset it."
-        ))
-    })
-}
-
 /// Audits the DNS of a saved profile's domain, with what the step adds (pasted table, selectors,
 /// return path). Every call asks DNS again: nothing is cached.
 #[tauri::command]
@@ -90,18 +64,8 @@ pub async fn audit_dns(
             .map_err(|e| IpcError::new("dns.records_unparsable", e.to_string()))?,
         None => Vec::new(),
     };
-    let server =
-        dns::server_from_env().map_err(|e| IpcError::new("dns.bad_server", e.to_string()))?;
-    let mut options = dns::AuditOptions {
-        resolver: ResolverSettings {
-            server,
-            ..ResolverSettings::default()
-        },
-        ..dns::AuditOptions::default()
-    };
-    if let Some(port) = dns::authoritative_port_from_env() {
-        options.authoritative_port = port;
-    }
+    let options = dns::AuditOptions::from_env(None)
+        .map_err(|e| finding_error(&verify::dns_error_finding(&e)))?;
     let mut dkim_selectors = profile.dkim_selectors.clone();
     for s in request.selectors.iter().map(|s| s.trim()) {
         if !s.is_empty() && !dkim_selectors.iter().any(|x| x == s) {
@@ -123,15 +87,7 @@ pub async fn audit_dns(
         () = running.token.cancelled() => return Err(cancelled("DNS check")),
         outcome = dns::audit(&audit_request, &options) => outcome,
     };
-    outcome.map_err(|e| match e {
-        dns::DnsError::TimedOut(d) => IpcError::new(
-            "dns.audit_timeout",
-            format!("The DNS checks did not finish within {} s.", d.as_secs()),
-        ),
-        dns::DnsError::InvalidDomain(_) => IpcError::new("dns.bad_domain", e.to_string()),
-        dns::DnsError::BadServer(_) => IpcError::new("dns.bad_server", e.to_string()),
-        dns::DnsError::Resolver(_) => IpcError::new("dns.resolver_unavailable", e.to_string()),
-    })
+    outcome.map_err(|e| finding_error(&verify::dns_error_finding(&e)))
 }
 
 /// A report that could not reach the server (profile, keychain or CA problems), in the same shape
@@ -158,8 +114,7 @@ pub async fn smtp_check(
     let running = operations.register(&request.operation);
     let action = request.action;
     let profile = load_profile(request.profile.clone()).await?;
-    let provider = profile_provider(&profile)?;
-    let extra_ca_pem = match extra_ca() {
+    let extra_ca_pem = match smtp::extra_ca_from_env() {
         Ok(pem) => pem,
         Err(finding) => return Ok(report_of(action, finding)),
     };
@@ -173,32 +128,17 @@ pub async fn smtp_check(
         Ok(key) => key,
         Err(e) => return Ok(report_of(action, e.to_finding())),
     };
-    let endpoint = profile.endpoint.as_ref();
-    let overrides = Overrides {
-        host: endpoint.map(|e| e.host.clone()),
-        port: request.port.or(endpoint.map(|e| e.port)),
-        // A port chosen for this attempt uses that port's TLS mode.
-        tls: if request.port.is_some() {
-            None
-        } else {
-            endpoint.map(|e| e.tls)
-        },
-        username: profile.username.clone(),
-    };
     let to = request.to.filter(|t| !t.trim().is_empty());
-    let check = smtp::Request {
-        provider,
-        overrides,
-        message: MessageSpec {
-            from: profile.from.clone(),
-            to,
-            stream: profile.stream.clone(),
-            profile: Some(profile.name.clone()),
-        },
-        action,
-        extra_ca_pem,
-        deadlines: Deadlines::default(),
-    };
+    let mut check =
+        match verify::smtp_request(&profile, action, to, extra_ca_pem, Deadlines::default()) {
+            Ok(check) => check,
+            Err(finding) => return Ok(report_of(action, finding)),
+        };
+    if let Some(port) = request.port {
+        // A port chosen for this attempt uses that port's TLS mode.
+        check.overrides.port = Some(port);
+        check.overrides.tls = None;
+    }
     let report = smtp::run(
         &check,
         &key,
@@ -221,7 +161,7 @@ pub async fn probe_ports(
     let running = operations.register(&request.operation);
     let profile = load_profile(request.profile.clone()).await?;
     let provider = profile_provider(&profile)?;
-    let extra_ca_pem = match extra_ca() {
+    let extra_ca_pem = match smtp::extra_ca_from_env() {
         Ok(pem) => pem,
         Err(finding) => return Err(finding_error(&finding)),
     };

@@ -81,6 +81,28 @@ pub struct AuditOptions {
     pub deadline: Duration,
 }
 
+impl AuditOptions {
+    /// The defaults, with `server` (or [`DNS_SERVER_ENV`] when `None`) as the resolver and
+    /// [`AUTHORITATIVE_PORT_ENV`] applied: how the CLI and the window both configure an audit.
+    pub fn from_env(server: Option<SocketAddr>) -> Result<Self, DnsError> {
+        let server = match server {
+            Some(s) => Some(s),
+            None => server_from_env()?,
+        };
+        let mut options = Self {
+            resolver: resolver::ResolverSettings {
+                server,
+                ..resolver::ResolverSettings::default()
+            },
+            ..Self::default()
+        };
+        if let Some(port) = authoritative_port_from_env() {
+            options.authoritative_port = port;
+        }
+        Ok(options)
+    }
+}
+
 impl Default for AuditOptions {
     fn default() -> Self {
         Self {

@@ -48,6 +48,31 @@ pub enum Action {
     SendTest,
 }
 
+/// A PEM file of extra trusted CA certificates for SMTP (a TLS-inspecting proxy's, or a test CA):
+/// the window's equivalent of the CLI's `--ca-file`. It adds trust; verification stays on.
+pub const EXTRA_CA_ENV: &str = "INFLOWAVE_EXTRA_CA_FILE";
+
+/// The extra CA named by [`EXTRA_CA_ENV`], read; a finding when it is named but unreadable.
+pub fn extra_ca_from_env() -> Result<Option<Vec<u8>>, Finding> {
+    let Some(path) = std::env::var_os(EXTRA_CA_ENV).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let path = std::path::PathBuf::from(path);
+    std::fs::read(&path).map(Some).map_err(|e| {
+        Finding::fail(
+            "smtp.ca_file_unreadable",
+            "The extra CA file could not be read",
+            format!(
+                "{EXTRA_CA_ENV} names {}, which could not be read: {e}.",
+                path.display()
+            ),
+        )
+        .step(format!(
+            "Point {EXTRA_CA_ENV} at a readable PEM file, or unset it."
+        ))
+    })
+}
+
 /// Everything a check needs except the key.
 #[derive(Debug, Clone)]
 pub struct Request {
