@@ -16,6 +16,8 @@ fn main() {
             "smtp_check",
             "probe_ports",
             "cancel_operation",
+            "verify_profiles",
+            "set_profile_port",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         println!("cargo:warning=tauri-build failed: {error:#}");

@@ -3,6 +3,8 @@
 //! async command (off the main thread) registered in [`Operations`] so `cancel_operation` can stop it;
 //! SMTP stages stream to the window through a [`Channel`].
 
+use std::sync::Arc;
+
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -10,15 +12,17 @@ use crate::core::catalogue::{self, Port, Provider};
 use crate::core::dns::{self, records_table, DnsAudit};
 use crate::core::finding::Finding;
 use crate::core::keychain::{OsKeychain, SecretStore as _};
-use crate::core::profiles::Profile;
+use crate::core::profiles::{self, Profile};
 use crate::core::smtp::probe::DEFAULT_PROBE_DEADLINE;
 use crate::core::smtp::probe::{probe_ports as probe, ProbeReport, ProbeRequest};
 use crate::core::smtp::{self, Deadlines, SendReport, Stage};
-use crate::core::verify;
+use crate::core::verify::{self, ProfileVerification, VerifyOptions};
 
 use super::commands::{blocking, store};
 use super::operations::Operations;
-use super::types::{AuditDnsRequest, IpcError, ProbePortsRequest, SmtpCheckRequest};
+use super::types::{
+    AuditDnsRequest, IpcError, ProbePortsRequest, SetPortRequest, SmtpCheckRequest, VerifyRequest,
+};
 
 fn cancelled(what: &str) -> IpcError {
     IpcError::new("ipc.cancelled", format!("The {what} was cancelled."))
@@ -191,4 +195,60 @@ pub async fn probe_ports(
 #[tauri::command]
 pub fn cancel_operation(id: String, operations: State<'_, Operations>) -> bool {
     operations.cancel(&id)
+}
+
+/// Re-verifies saved profiles (all when `names` is empty): DNS and sign-in (and a test message when
+/// asked), concurrently; each result is recorded in the profile's history with what changed.
+#[tauri::command]
+pub async fn verify_profiles(
+    request: VerifyRequest,
+    operations: State<'_, Operations>,
+) -> Result<Vec<ProfileVerification>, IpcError> {
+    let running = operations.register(&request.operation);
+    let store = store()?;
+    let loader = store.clone();
+    let (file, _) = blocking(move || loader.load())
+        .await?
+        .map_err(|e| finding_error(&e.to_finding()))?;
+    let profiles: Vec<Profile> = file
+        .profiles
+        .into_iter()
+        .filter(|p| request.names.is_empty() || request.names.contains(&p.name))
+        .collect();
+    let options = VerifyOptions {
+        dns: dns::AuditOptions::from_env(None)
+            .map_err(|e| finding_error(&verify::dns_error_finding(&e)))?,
+        extra_ca_pem: smtp::extra_ca_from_env().map_err(|f| finding_error(&f))?,
+        deadlines: Deadlines::default(),
+        send_test: request.send_test,
+        to: None,
+    };
+    Ok(verify::verify_profiles(
+        &store,
+        Arc::new(OsKeychain::default()),
+        profiles,
+        &options,
+        running.token.clone(),
+    )
+    .await)
+}
+
+/// Moves a profile's endpoint to the port that answered, and returns the updated profile.
+#[tauri::command]
+pub async fn set_profile_port(request: SetPortRequest) -> Result<Profile, IpcError> {
+    let store = store()?;
+    blocking(move || {
+        let profile = store.get(&request.profile).map_err(|e| e.to_finding())?;
+        let endpoint = profiles::endpoint_on_port(&profile, request.port)?;
+        let at = profiles::now();
+        store
+            .modify(&request.profile, |p| {
+                p.endpoint = Some(endpoint);
+                p.updated = at;
+                p.clone()
+            })
+            .map_err(|e| e.to_finding())
+    })
+    .await?
+    .map_err(|f| finding_error(&f))
 }

@@ -38,6 +38,8 @@ pub fn run() -> ExitCode {
             checks::smtp_check,
             checks::probe_ports,
             checks::cancel_operation,
+            checks::verify_profiles,
+            checks::set_profile_port,
         ])
         .run(tauri::generate_context!());
     match result {

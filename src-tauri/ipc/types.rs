@@ -134,3 +134,25 @@ pub struct ProbePortsRequest {
     /// Picked by the window; `cancel_operation` with it stops the probe.
     pub operation: String,
 }
+
+/// Re-verify saved profiles from the home screen.
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VerifyRequest {
+    /// The profiles to verify; empty for all.
+    pub names: Vec<String>,
+    /// Also send a test message to each From address.
+    pub send_test: bool,
+    /// An id the window chooses, to cancel with `cancel_operation`.
+    pub operation: String,
+}
+
+/// Keep the port that answered: move a profile's endpoint to `port`.
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SetPortRequest {
+    pub profile: String,
+    pub port: u16,
+}

@@ -199,6 +199,15 @@ export async function launch({ env = {}, keyring = false } = {}) {
   const s = () => `/session/${session}`;
   const client = {
     close,
+    /** Quits the app and starts it again: same display, bus, keyring and config folder. */
+    async restart() {
+      await request(base, 'DELETE', `${s()}`);
+      session = undefined;
+      const created = await request(base, 'POST', '/session', {
+        capabilities: { alwaysMatch: { 'tauri:options': { application: app } } },
+      });
+      session = created.sessionId;
+    },
     async find(css, { timeoutMs = 15_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

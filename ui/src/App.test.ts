@@ -50,6 +50,8 @@ const fake = vi.hoisted(() => ({
   listProfiles: vi.fn(),
   removeProfile: vi.fn(),
   openInBrowser: vi.fn(),
+  verifyProfiles: vi.fn(),
+  cancelOperation: vi.fn(),
 }));
 
 vi.mock('./lib/ipc', () => ({ ipc: fake, IpcFailure: Error }));
@@ -182,5 +184,25 @@ describe('home', () => {
     expect(document.querySelector('[data-profile="b.example"]')).toHaveTextContent('Never verified');
     await fireEvent.click(screen.getByRole('button', { name: 'Add a sending domain' }));
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Choose your email provider');
+  });
+
+  it('re-verifies one profile in the core and shows what changed', async () => {
+    const profile = { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] };
+    fake.listProfiles.mockClear();
+    fake.listProfiles.mockResolvedValue({ profiles: [profile], findings: [] });
+    fake.verifyProfiles.mockResolvedValue([
+      {
+        profile: 'example.com', provider: 'sendgrid', domain: 'example.com', ok: false, could_not_run: false,
+        verified_at: new Date().toISOString(), previous_at: new Date(Date.now() - 86_400_000).toISOString(), elapsed_ms: 300,
+        findings: [{ code: 'dmarc.missing', severity: 'fail', title: 'No DMARC record', detail: '', fix: ['Add it'] }],
+        changes: [{ area: 'dmarc', label: 'DMARC', before: 'pass', after: 'fail', new_failures: ['dmarc.missing'], fixed: [] }],
+      },
+    ]);
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Re-verify example.com' }));
+    expect(fake.verifyProfiles).toHaveBeenCalledWith(expect.objectContaining({ names: ['example.com'], sendTest: false }));
+    await vi.waitFor(() => expect(screen.getByTestId('result-example.com')).toHaveTextContent('DMARC: pass → fail'));
+    expect(document.querySelector('[data-code="dmarc.missing"]')).toHaveTextContent('No DMARC record');
+    expect(fake.listProfiles).toHaveBeenCalledTimes(2); // on opening, and again after the run recorded it
   });
 });

@@ -89,6 +89,39 @@ impl Profile {
     }
 }
 
+/// The profile's endpoint moved to `port` (the host stays; the TLS mode is the provider's on that
+/// port, or the port's conventional one): what "use the port that answered" saves.
+pub fn endpoint_on_port(profile: &Profile, port: u16) -> Result<Endpoint, Finding> {
+    let provider = catalogue::provider(&profile.provider);
+    let host = profile
+        .endpoint
+        .as_ref()
+        .map(|e| e.host.clone())
+        .or_else(|| provider.and_then(|p| p.default_host()).map(str::to_owned));
+    let Some(host) = host.filter(|h| !h.contains('{')) else {
+        return Err(Finding::fail(
+            "profile.host_required",
+            "This profile has no host to keep",
+            format!(
+                "Profile {} has no SMTP host of its own and its provider has no fixed one.",
+                profile.name
+            ),
+        )
+        .step("Add the profile again with --host."));
+    };
+    if port == 0 {
+        return Err(Finding::fail(
+            "profile.port_invalid",
+            "Port 0 is not a port",
+            "Give a port between 1 and 65535.",
+        ));
+    }
+    let tls = provider
+        .and_then(|p| p.tls_for_port(port))
+        .unwrap_or_else(|| catalogue::conventional_tls(port));
+    Ok(Endpoint { host, port, tls })
+}
+
 /// What the admin asks for when adding a profile.
 #[derive(Debug, Clone, Default)]
 pub struct NewProfile {
@@ -477,6 +510,29 @@ mod tests {
         let c = codes(build(n, "t"));
         assert!(c.contains(&"profile.from_outside_domain".to_owned()));
         assert!(c.contains(&"profile.stream_invalid".to_owned()));
+    }
+
+    #[test]
+    fn moving_to_another_port_keeps_the_host_and_takes_the_ports_tls_mode() {
+        let p = build(new("sendgrid"), "t").expect("valid");
+        let e = endpoint_on_port(&p, 465).expect("moved");
+        assert_eq!(
+            e,
+            Endpoint {
+                host: "smtp.sendgrid.net".into(),
+                port: 465,
+                tls: TlsMode::Implicit
+            }
+        );
+        let mut custom = new("custom");
+        custom.host = Some("relay.example.com".into());
+        custom.username = Some("u".into());
+        let c = build(custom, "t").expect("valid");
+        assert_eq!(
+            endpoint_on_port(&c, 2525).expect("moved").host,
+            "relay.example.com"
+        );
+        assert!(endpoint_on_port(&c, 0).is_err());
     }
 
     #[test]

@@ -16,7 +16,7 @@ export interface CommandFailure {
   message: string;
 }
 
-function failureOf(error: unknown): CommandFailure {
+export function failureOf(error: unknown): CommandFailure {
   if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
     const message = 'message' in error && typeof error.message === 'string' ? error.message : error.code;
     return { code: error.code, message };
@@ -152,6 +152,8 @@ export class SmtpTest {
   probing = $state(false);
   /** A port chosen for the next attempts instead of the profile's. */
   port = $state<number | null>(null);
+  /** The port last saved into the profile from here. */
+  savedPort = $state<number | null>(null);
   private operation: string | null = null;
 
   constructor(
@@ -172,6 +174,7 @@ export class SmtpTest {
     this.probe = null;
     this.probing = false;
     this.port = null;
+    this.savedPort = null;
   }
 
   /** The check was cancelled (by the admin). */
@@ -234,6 +237,20 @@ export class SmtpTest {
       this.failure = failureOf(error);
     } finally {
       this.probing = false;
+    }
+  }
+
+  /** Keeps the chosen port: the profile's endpoint moves to it (the core picks its TLS mode). */
+  async savePort(): Promise<void> {
+    const profile = this.profile();
+    const port = this.port;
+    if (profile === null || port === null) return;
+    try {
+      await this.ipc.setProfilePort({ profile, port });
+      this.savedPort = port;
+      this.port = null;
+    } catch (error) {
+      this.failure = failureOf(error);
     }
   }
 

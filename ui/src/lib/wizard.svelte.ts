@@ -104,6 +104,13 @@ export class Wizard {
     this.mode = 'wizard';
   }
 
+  /** Reads the saved profiles again (after a re-verification recorded its results). */
+  async refreshProfiles(): Promise<void> {
+    const saved = await this.ipc.listProfiles();
+    this.profiles = saved.profiles;
+    this.profileFindings = saved.findings;
+  }
+
   async remove(name: string): Promise<void> {
     const reply = await this.ipc.removeProfile(name);
     this.profileFindings = reply.findings;

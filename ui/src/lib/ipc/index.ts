@@ -18,6 +18,10 @@ import type { ProfileListReply } from './bindings/ProfileListReply';
 import type { RemoveProfileReply } from './bindings/RemoveProfileReply';
 import type { SaveProfileReply } from './bindings/SaveProfileReply';
 import type { SaveProfileRequest } from './bindings/SaveProfileRequest';
+import type { ProfileVerification } from './bindings/ProfileVerification';
+import type { SetPortRequest } from './bindings/SetPortRequest';
+import type { VerifyRequest } from './bindings/VerifyRequest';
+import type { Profile as SavedProfile } from './bindings/Profile';
 
 export type {
   AppInfo,
@@ -37,6 +41,8 @@ export type {
   SaveProfileRequest,
 };
 export type { Profile } from './bindings/Profile';
+export type { Change } from './bindings/Change';
+export type { ProfileVerification, SetPortRequest, VerifyRequest };
 export type { TlsMode } from './bindings/TlsMode';
 export type { Finding } from './bindings/Finding';
 export type { Severity } from './bindings/Severity';
@@ -93,6 +99,10 @@ export const ipc = {
   probePorts: (request: ProbePortsRequest) => call<ProbeReport>('probe_ports', { request }),
   /** Cancels a running check by the operation id it was started with. */
   cancelOperation: (id: string) => call<boolean>('cancel_operation', { id }),
+  /** Re-verifies saved profiles (all when `names` is empty); results are recorded in their history. */
+  verifyProfiles: (request: VerifyRequest) => call<ProfileVerification[]>('verify_profiles', { request }),
+  /** Keeps the port that answered: moves the profile's endpoint to it. */
+  setProfilePort: (request: SetPortRequest) => call<SavedProfile>('set_profile_port', { request }),
   openInBrowser: (url: string) => openUrl(url),
 };
 export type Ipc = typeof ipc;

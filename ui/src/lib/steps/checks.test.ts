@@ -45,6 +45,8 @@ function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
     smtpCheck: vi.fn(),
     probePorts: vi.fn(),
     cancelOperation: vi.fn().mockResolvedValue(true),
+    verifyProfiles: vi.fn(),
+    setProfilePort: vi.fn(),
     ...overrides,
   };
 }
@@ -249,6 +251,7 @@ describe('Test message step', () => {
     const ipc = fakeIpc({
       smtpCheck: vi.fn().mockResolvedValueOnce(blocked).mockResolvedValueOnce(ok),
       probePorts: vi.fn().mockResolvedValue(probe),
+      setProfilePort: vi.fn().mockResolvedValue(profile),
     });
     render(TestStep, { wizard: savedWizard(ipc) });
     await fireEvent.click(screen.getByTestId('check-sign-in'));
@@ -259,6 +262,11 @@ describe('Test message step', () => {
     await fireEvent.click(screen.getByTestId('use-port-2525'));
     expect(ipc.smtpCheck).toHaveBeenLastCalledWith(expect.objectContaining({ action: 'check_sign_in', port: 2525 }), expect.any(Function));
     await vi.waitFor(() => expect(screen.getByTestId('smtp-summary')).toHaveTextContent('Sign-in works'));
+
+    // The port that answered can be kept in the profile.
+    await fireEvent.click(screen.getByTestId('save-port'));
+    expect(ipc.setProfilePort).toHaveBeenCalledWith({ profile: profile.name, port: 2525 });
+    await vi.waitFor(() => expect(screen.getByTestId('port-saved')).toHaveTextContent('port 2525'));
   });
 
   it('Cancel cancels the running check by its operation id and says it was cancelled', async () => {

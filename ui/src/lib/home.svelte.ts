@@ -1,0 +1,48 @@
+// The home screen's re-verification: runs the core's checks for one or all saved profiles and keeps
+// what each run found and what changed. The checks and the comparison happen in Rust.
+import { operationId, failureOf, type CommandFailure } from './checks.svelte';
+import type { Ipc, ProfileVerification } from './ipc';
+
+export class Reverify {
+  /** Profiles being verified now (empty when idle). */
+  running = $state<string[]>([]);
+  /** The latest result per profile name. */
+  results = $state<Record<string, ProfileVerification>>({});
+  failure = $state<CommandFailure | null>(null);
+  sendTest = $state(false);
+  private operation: string | null = null;
+
+  constructor(
+    private readonly ipc: Ipc,
+    private readonly refresh: () => Promise<void>,
+  ) {}
+
+  isRunning(name: string): boolean {
+    return this.running.includes(name);
+  }
+
+  /** Verifies `names` (all saved profiles when empty). */
+  async run(names: string[], all: string[]): Promise<void> {
+    if (this.running.length > 0) return;
+    const operation = operationId('verify');
+    this.operation = operation;
+    this.running = names.length > 0 ? names : all;
+    this.failure = null;
+    try {
+      const reports = await this.ipc.verifyProfiles({ names, sendTest: this.sendTest, operation });
+      const next = { ...this.results };
+      for (const r of reports) next[r.profile] = r;
+      this.results = next;
+      await this.refresh();
+    } catch (error) {
+      this.failure = failureOf(error);
+    } finally {
+      this.running = [];
+      this.operation = null;
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (this.operation) await this.ipc.cancelOperation(this.operation);
+  }
+}
