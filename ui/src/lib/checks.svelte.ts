@@ -31,6 +31,9 @@ export function worst(findings: Finding[]): Severity {
   return 'pass';
 }
 
+/** Reading order: problems first. */
+const RANK: Record<Severity, number> = { fail: 0, warn: 1, pass: 2 };
+
 export interface DnsSection {
   id: 'spf' | 'dkim' | 'records' | 'dmarc';
   title: string;
@@ -63,15 +66,20 @@ export class DnsCheck {
     private readonly profile: () => string | null,
   ) {}
 
-  /** Findings grouped by check family, in the order people read them; empty families left out. */
+  /** Findings grouped by check family, problems first (fail, then warn) so nothing to fix is below the
+   * fold; otherwise in the order people read them. Empty families are left out. */
   sections = $derived.by((): DnsSection[] => {
     const findings = this.audit?.findings ?? [];
     const inSection = (prefix: string | null) => (f: Finding) =>
       prefix === null ? !SECTIONS.some((s) => s.prefix !== null && f.code.startsWith(s.prefix)) : f.code.startsWith(prefix);
     return SECTIONS.map((s) => {
       const list = findings.filter(inSection(s.prefix));
-      return { id: s.id, title: s.title, findings: list, status: worst(list) };
-    }).filter((s) => s.findings.length > 0);
+      // Within a family too: what must change comes before what passed.
+      const ordered = [...list].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+      return { id: s.id, title: s.title, findings: ordered, status: worst(list) };
+    })
+      .filter((s) => s.findings.length > 0)
+      .sort((a, b) => RANK[a.status] - RANK[b.status]);
   });
 
   /** The authoritative servers have a record that resolvers do not show yet. */

@@ -106,6 +106,9 @@ describe('DNS step', () => {
     expect(results).toHaveAttribute('aria-busy', 'false');
     expect(screen.getByRole('heading', { name: /SPF/ })).toHaveTextContent('(Passed)');
     expect(screen.getByRole('heading', { name: /DMARC/ })).toHaveTextContent('(Problems)');
+    // Problems come first, so the record to add is not below the fold.
+    const order = Array.from(results.querySelectorAll('[data-section]')).map((el) => el.getAttribute('data-section'));
+    expect(order[0]).toBe('dmarc');
     // The exact record to add, with copy buttons.
     const dmarc = document.querySelector('[data-code="dmarc.missing"]') as HTMLElement;
     expect(within(dmarc).getByTestId('record-host')).toHaveTextContent('_dmarc.nodmarc.test');
