@@ -199,6 +199,10 @@ export async function launch({ env = {}, keyring = false } = {}) {
   const s = () => `/session/${session}`;
   const client = {
     close,
+    /** Everything the driver, the app (its stdout and stderr go through the driver) and the helpers printed. */
+    logs() {
+      return procs.map((p) => p.output()).join('\n');
+    },
     /** Quits the app and starts it again: same display, bus, keyring and config folder. */
     async restart() {
       await request(base, 'DELETE', `${s()}`);

@@ -30,6 +30,8 @@ test('the Keychain step saves the key to the Secret Service and shows it masked 
       assert.ok(!text.includes(KEY.slice(3, 40)), `${path} holds the key`);
     }
     assert.ok(app.writtenFiles().some(({ path }) => path.endsWith('profiles.json')), 'the profile was written');
+    assert.ok(app.logs().length > 0, 'the app and driver output was captured');
+    assert.ok(!app.logs().includes(KEY.slice(3, 40)), 'the key is in no log');
   } finally {
     await app.close();
   }
