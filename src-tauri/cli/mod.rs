@@ -8,6 +8,7 @@ mod check_dns;
 mod output;
 mod probe_ports;
 mod profile_cmd;
+mod runtime;
 mod send_test;
 mod stdin_key;
 mod verify_cmd;

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 
 use crate::core::catalogue::{self, conventional_tls, Port, TlsMode};
 use crate::core::profiles::store::ProfileStore;
 use crate::core::smtp::probe::{probe_ports, ProbeRequest, DEFAULT_PROBE_DEADLINE};
 
 use super::output::Output;
+use super::runtime::run_cancellable;
 use super::{EXIT_FAILED, EXIT_PASSED};
 
 #[derive(Debug, clap::Args)]
@@ -115,23 +115,11 @@ pub fn run(args: Args) -> u8 {
             .map(Duration::from_secs)
             .unwrap_or(DEFAULT_PROBE_DEADLINE),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
+    let report = match run_cancellable(|cancel| async move { probe_ports(&request, cancel).await })
     {
-        Ok(rt) => rt,
+        Ok(report) => report,
         Err(e) => return out.could_not_run("cli.runtime_failed", &e.to_string()),
     };
-    let report = runtime.block_on(async {
-        let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
-        probe_ports(&request, cancel).await
-    });
     if args.json {
         outln!("{}", json!(report));
     } else {

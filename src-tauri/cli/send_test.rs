@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 
 use crate::core::catalogue::{self, TlsMode};
 use crate::core::finding::Finding;
@@ -19,6 +18,7 @@ use crate::core::smtp::{self, Action, Deadlines, MessageSpec, Overrides, Request
 use crate::core::verify;
 
 use super::output::Output;
+use super::runtime::run_cancellable;
 use super::{stdin_key, EXIT_FAILED, EXIT_PASSED};
 
 /// `--tls` values.
@@ -150,30 +150,19 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let provider = request.provider;
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return out.could_not_run("cli.runtime_failed", &e.to_string()),
-    };
     let json_mode = args.json;
-    let mut report = runtime.block_on(async {
-        let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
+    let run = run_cancellable(|cancel| {
         smtp::run(
             &request,
             &key,
             move |stage| progress(json_mode, stage),
             cancel,
         )
-        .await
     });
+    let mut report = match run {
+        Ok(report) => report,
+        Err(e) => return out.could_not_run("cli.runtime_failed", &e.to_string()),
+    };
     drop(key);
     notes.append(&mut report.findings);
     report.findings = notes;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 
 use crate::core::dns;
 use crate::core::finding::{Finding, Severity};
@@ -17,6 +16,7 @@ use crate::core::smtp::Deadlines;
 use crate::core::verify::{self, ProfileVerification, VerifyOptions};
 
 use super::output::Output;
+use super::runtime::run_cancellable;
 use super::{EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};
 
 #[derive(Debug, clap::Args)]
@@ -112,22 +112,7 @@ pub fn run(args: Args) -> u8 {
         send_test: args.send_test,
         to: args.to.clone(),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return out.could_not_run("cli.runtime_failed", &e.to_string()),
-    };
-    let reports = runtime.block_on(async {
-        let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
+    let run = run_cancellable(|cancel| {
         verify::verify_profiles(
             &store,
             Arc::new(OsKeychain::default()),
@@ -135,8 +120,11 @@ pub fn run(args: Args) -> u8 {
             &options,
             cancel,
         )
-        .await
     });
+    let reports = match run {
+        Ok(reports) => reports,
+        Err(e) => return out.could_not_run("cli.runtime_failed", &e.to_string()),
+    };
 
     let ok = reports.iter().all(|r| r.ok);
     let could_not_run = reports.iter().any(|r| r.could_not_run);

@@ -1,0 +1,27 @@
+//! Running an async core call from the command line: a tokio runtime for the call, and Ctrl-C turned
+//! into the call's cancellation (the core then stops promptly and reports `…cancelled`).
+
+use std::future::Future;
+
+use tokio_util::sync::CancellationToken;
+
+/// Runs `call` to completion; Ctrl-C cancels the token it is given. Fails only when no runtime can
+/// be built (exit code 2 at the caller).
+pub fn run_cancellable<T, Fut>(call: impl FnOnce(CancellationToken) -> Fut) -> std::io::Result<T>
+where
+    Fut: Future<Output = T>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let on_ctrl_c = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_ctrl_c.cancel();
+            }
+        });
+        call(cancel).await
+    }))
+}
