@@ -27,6 +27,25 @@ macro_rules! outln {
     }};
 }
 
+/// `text` with control characters shown as `\u{..}` escapes: DNS records and server replies are
+/// written by others and must not reach a terminal as escape sequences.
+fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// Where and how to print.
 pub struct Output {
     json: bool,
@@ -48,7 +67,8 @@ impl Output {
         }
     }
 
-    /// Prints a finding list as text.
+    /// Prints a finding list as text. Text that came from outside (DNS records, server replies) goes
+    /// to a terminal with its control characters made visible, so it cannot drive the terminal.
     pub fn findings_text(&self, findings: &[Finding]) {
         for f in findings {
             let mark = match f.severity {
@@ -56,15 +76,20 @@ impl Output {
                 Severity::Warn => self.paint("33", "! warn"),
                 Severity::Fail => self.paint("31;1", "✗ FAIL"),
             };
-            outln!("{mark}  {}  [{}]", f.title, f.code);
+            outln!("{mark}  {}  [{}]", clean(&f.title), f.code);
             if !f.detail.is_empty() {
-                outln!("        {}", f.detail);
+                outln!("        {}", clean(&f.detail));
             }
             for step in &f.fix {
-                outln!("        → {step}");
+                outln!("        → {}", clean(step));
             }
             if let Some(r) = &f.record {
-                outln!("        record  {}  {}  {}", r.rtype, r.host, r.value);
+                outln!(
+                    "        record  {}  {}  {}",
+                    clean(&r.rtype),
+                    clean(&r.host),
+                    clean(&r.value)
+                );
             }
         }
     }

@@ -5,8 +5,7 @@ use std::io::{IsTerminal, Read};
 
 use crate::core::secret::SecretKey;
 
-/// No key or password is anywhere near this long.
-const MAX_KEY_BYTES: usize = 16 * 1024;
+use crate::core::key_check::MAX_KEY_BYTES;
 
 /// Why the key could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,9 @@ pub const SENDGRID_KEY_LEN: usize = 69;
 const SENDGRID_ID_LEN: usize = 22;
 const SENDGRID_SECRET_LEN: usize = 43;
 
+/// No key or password is anywhere near this long; longer input is refused before any other check.
+pub const MAX_KEY_BYTES: usize = 16 * 1024;
+
 /// What [`validate`] found.
 #[derive(Debug)]
 pub struct KeyCheck {
@@ -35,6 +38,23 @@ impl KeyCheck {
 pub fn validate(provider: &Provider, username: Option<&str>, pasted: &SecretKey) -> KeyCheck {
     let mut findings = Vec::new();
     let raw = pasted.expose();
+    if raw.len() > MAX_KEY_BYTES {
+        findings.push(
+            Finding::fail(
+                "key.too_long",
+                "That is far too long to be a key",
+                format!(
+                    "{} bytes were pasted; no key is longer than {MAX_KEY_BYTES}.",
+                    raw.len()
+                ),
+            )
+            .step(format!("Paste the {} alone.", provider.key_label)),
+        );
+        return KeyCheck {
+            key: None,
+            findings,
+        };
+    }
     let trimmed = trim_around(raw, &mut findings);
 
     if trimmed.is_empty() {
@@ -470,7 +490,7 @@ fn check_postmark(username: Option<&str>, key: &str, findings: &mut Vec<Finding>
                     "Username and password must be the same Server API Token",
                     "The username is a token but the password is something else. With a Server API Token, Postmark needs the same token in both fields; with an SMTP Token, the password is its secret key.",
                 )
-                .step("Paste the same Server API Token into both fields (or use an SMTP Token's access key and secret key).")
+                .step("Leave the username empty: the Server API Token is then used as both username and password (or give an SMTP Token's access key as the username and its secret key as the password).")
                 .step(where_server_token),
             );
         }

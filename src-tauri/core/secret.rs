@@ -52,13 +52,18 @@ impl PartialEq for SecretKey {
 
 impl Eq for SecretKey {}
 
-/// Masks `value`, keeping at most a fifth of it visible at each end (no more than 5 leading and 4
-/// trailing characters), so a short secret shows almost nothing.
+/// Masks `value`. A long, random key (an API key, a token: 24 characters or more) keeps at most a
+/// fifth of it visible at each end, no more than 5 leading and 4 trailing characters (`SG.Ab…wXyz`);
+/// a shorter secret, likely a password a person chose, shows only its last 2 characters.
 pub fn mask(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
     let n = chars.len();
     if n < 12 {
         return "•".repeat(n.clamp(1, 8));
+    }
+    if n < 24 {
+        let end: String = chars[n - 2..].iter().collect();
+        return format!("••••••{end}");
     }
     let head = (n / 5).min(5);
     let tail = (n / 5).min(4);
@@ -86,6 +91,11 @@ mod tests {
         let secret = SecretKey::new(KEY.to_owned());
         assert_eq!(secret.masked(), "SG.ab…nopq");
         assert_eq!(mask("short"), "•••••");
+        assert_eq!(
+            mask("correct-horse-9"),
+            "••••••-9",
+            "a chosen password shows almost nothing"
+        );
         assert_eq!(mask(""), "•");
     }
 

@@ -223,6 +223,14 @@ fn provider_of(profile: &Profile) -> Result<&'static catalogue::Provider, Findin
     })
 }
 
+fn cancelled_finding() -> Finding {
+    Finding::fail(
+        "verify.cancelled",
+        "The verification was cancelled",
+        "It was stopped before it finished; nothing was recorded.",
+    )
+}
+
 /// The finding for a DNS audit that could not run.
 pub fn dns_error_finding(error: &DnsError) -> Finding {
     match error {
@@ -256,13 +264,19 @@ pub async fn verify_profile(
     options: &VerifyOptions,
     cancel: CancellationToken,
 ) -> (Vec<Finding>, bool) {
+    let dns_cancel = cancel.clone();
     let dns = async {
-        match dns_request(profile) {
-            Ok(request) => match dns::audit(&request, &options.dns).await {
+        let request = match dns_request(profile) {
+            Ok(request) => request,
+            Err(f) => return vec![f],
+        };
+        tokio::select! {
+            biased;
+            () = dns_cancel.cancelled() => vec![cancelled_finding()],
+            outcome = dns::audit(&request, &options.dns) => match outcome {
                 Ok(audit) => audit.findings,
                 Err(e) => vec![dns_error_finding(&e)],
             },
-            Err(f) => vec![f],
         }
     };
     let smtp = async {
@@ -333,24 +347,28 @@ pub async fn verify_profiles(
             at: verified_at.clone(),
             outcomes: current,
         };
-        let store_for_write = store.clone();
-        let name = profile.name.clone();
-        let written = tokio::task::spawn_blocking(move || {
-            store_for_write.modify(&name, |p| p.record(record))
-        })
-        .await
-        .unwrap_or_else(|e| {
-            Err(StoreError::Io {
-                action: "could not record",
-                path: Default::default(),
-                source: std::io::Error::other(e.to_string()),
-            })
-        });
+        // A cancelled run is not a verification: recording it would show false changes next time.
+        let written = if cancel.is_cancelled() {
+            Ok(())
+        } else {
+            let store_for_write = store.clone();
+            let name = profile.name.clone();
+            tokio::task::spawn_blocking(move || store_for_write.modify(&name, |p| p.record(record)))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(StoreError::Io {
+                        action: "could not record",
+                        path: Default::default(),
+                        source: std::io::Error::other(e.to_string()),
+                    })
+                })
+        };
         if let Err(e) = written {
             findings.push(e.to_finding());
         }
         // Without its key (no keychain, locked) a profile cannot be verified: say so, never prompt.
         let keychain_failed = findings.iter().any(|f| f.code.starts_with("keychain."));
+        let ran = ran && !cancel.is_cancelled();
         reports.push(ProfileVerification {
             ok: all_passed(&findings),
             could_not_run: !ran || keychain_failed,

@@ -118,7 +118,7 @@ pub async fn smtp_check(
     let running = operations.register(&request.operation);
     let action = request.action;
     let profile = load_profile(request.profile.clone()).await?;
-    let extra_ca_pem = match smtp::extra_ca_from_env() {
+    let extra_ca_pem = match blocking(smtp::extra_ca_from_env).await? {
         Ok(pem) => pem,
         Err(finding) => return Ok(report_of(action, finding)),
     };
@@ -165,7 +165,7 @@ pub async fn probe_ports(
     let running = operations.register(&request.operation);
     let profile = load_profile(request.profile.clone()).await?;
     let provider = profile_provider(&profile)?;
-    let extra_ca_pem = match smtp::extra_ca_from_env() {
+    let extra_ca_pem = match blocking(smtp::extra_ca_from_env).await? {
         Ok(pem) => pem,
         Err(finding) => return Err(finding_error(&finding)),
     };
@@ -218,7 +218,9 @@ pub async fn verify_profiles(
     let options = VerifyOptions {
         dns: dns::AuditOptions::from_env(None)
             .map_err(|e| finding_error(&verify::dns_error_finding(&e)))?,
-        extra_ca_pem: smtp::extra_ca_from_env().map_err(|f| finding_error(&f))?,
+        extra_ca_pem: blocking(smtp::extra_ca_from_env)
+            .await?
+            .map_err(|f| finding_error(&f))?,
         deadlines: Deadlines::default(),
         send_test: request.send_test,
         to: None,
@@ -237,18 +239,7 @@ pub async fn verify_profiles(
 #[tauri::command]
 pub async fn set_profile_port(request: SetPortRequest) -> Result<Profile, IpcError> {
     let store = store()?;
-    blocking(move || {
-        let profile = store.get(&request.profile).map_err(|e| e.to_finding())?;
-        let endpoint = profiles::endpoint_on_port(&profile, request.port)?;
-        let at = profiles::now();
-        store
-            .modify(&request.profile, |p| {
-                p.endpoint = Some(endpoint);
-                p.updated = at;
-                p.clone()
-            })
-            .map_err(|e| e.to_finding())
-    })
-    .await?
-    .map_err(|f| finding_error(&f))
+    blocking(move || profiles::service::set_port(&store, &request.profile, request.port))
+        .await?
+        .map_err(|f| finding_error(&f))
 }

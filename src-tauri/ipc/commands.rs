@@ -23,8 +23,9 @@ pub fn list_providers() -> Vec<catalogue::Provider> {
 }
 
 /// Validates a pasted key. The key is moved into a zeroizing secret at once and never returned.
+/// Async, so it runs off the main thread like every other command.
 #[tauri::command]
-pub fn check_key(request: CheckKeyRequest) -> Result<KeyCheckReport, IpcError> {
+pub async fn check_key(request: CheckKeyRequest) -> Result<KeyCheckReport, IpcError> {
     let CheckKeyRequest {
         provider,
         username,

@@ -113,10 +113,11 @@ impl SpfRecord {
 
 /// `true` when the TXT value is an SPF record (`v=spf1` then a space or the end).
 pub fn is_spf(txt: &str) -> bool {
-    let t = txt.trim_start();
-    t.len() >= 6
-        && t[..6].eq_ignore_ascii_case("v=spf1")
-        && t[6..].chars().next().is_none_or(|c| c == ' ')
+    // Bytes, not string slices: a TXT value from a third party's zone may hold any UTF-8 there.
+    let t = txt.trim_start().as_bytes();
+    t.get(..6)
+        .is_some_and(|b| b.eq_ignore_ascii_case(b"v=spf1"))
+        && t.get(6).is_none_or(|&b| b == b' ')
 }
 
 fn domain_arg(raw: &str, rest: &str) -> Result<String, SpfError> {
@@ -322,6 +323,15 @@ async fn walk_owned(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multibyte_character_at_byte_six_is_not_spf_and_does_not_panic() {
+        assert!(!is_spf("googlé-site-verification"));
+        assert!(!is_spf("v=spf\u{FFFD}x"));
+        assert!(is_spf("v=spf1"));
+        assert!(is_spf("V=SPF1 include:x"));
+        assert!(!is_spf("v=spf10"));
+    }
     use proptest::prelude::*;
 
     fn lookups(txt: &str) -> usize {

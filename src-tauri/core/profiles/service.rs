@@ -1,9 +1,10 @@
 //! Saving, rotating and removing a profile together with its key: the one place that keeps the
 //! keychain and the profiles file in step (the CLI and the window both call it).
 //!
-//! Order matters. Adding stores the key first and removes it again if the profile cannot be written,
-//! so no orphan secret stays behind; removing deletes the key first, so a failure leaves a visible
-//! profile without a key (fixable) rather than an invisible key.
+//! Order matters. Adding takes the name in the profiles file first (under its lock) and gives it back
+//! if the key cannot be stored, so two writers never touch each other's keychain entry and no orphan
+//! secret stays behind; removing deletes the key first, so a failure leaves a visible profile without
+//! a key (fixable) rather than an invisible key.
 
 use crate::core::catalogue;
 use crate::core::finding::Finding;
@@ -63,7 +64,7 @@ pub fn add(
     key: &SecretKey,
 ) -> Result<Saved, SaveError> {
     let typed_username = new.username.clone();
-    let profile = precheck(store, &new)?;
+    let mut profile = precheck(store, &new)?;
     let provider =
         catalogue::provider(&profile.provider).ok_or_else(|| SaveError::Invalid(Vec::new()))?;
     let check = key_check::validate(provider, typed_username.as_deref(), key);
@@ -71,33 +72,54 @@ pub fn add(
     let Some(key) = check.key else {
         return Err(SaveError::KeyRejected(findings));
     };
+    findings.extend(drop_key_as_username(&mut profile, &key));
+    // The name is taken in the file first, under its lock: two processes adding the same name cannot
+    // both get past this, so neither can overwrite (or roll back) the other's keychain entry.
+    let recovery = match store.add(profile.clone()) {
+        Ok(recovery) => recovery,
+        Err(e) => {
+            findings.push(e.to_finding());
+            return Err(SaveError::CouldNotSave(findings));
+        }
+    };
     if let Err(e) = keychain.store(&profile.name, &key) {
+        // No profile without its key: give the name back.
+        let _ = store.remove(&profile.name);
         findings.push(e.to_finding());
         return Err(SaveError::CouldNotSave(findings));
     }
-    match store.add(profile.clone()) {
-        Ok(recovery) => {
-            findings.extend(recovery.map(|r| r.to_finding()));
-            findings.push(Finding::pass(
-                "profile.saved",
-                format!("Saved profile {}", profile.name),
-                format!(
-                    "The key is in the OS keychain; the settings are in {}.",
-                    store.path().display()
-                ),
-            ));
-            Ok(Saved {
-                masked_key: key.masked(),
-                profile,
-                findings,
-            })
-        }
-        Err(e) => {
-            let _ = keychain.delete(&profile.name);
-            findings.push(e.to_finding());
-            Err(SaveError::CouldNotSave(findings))
-        }
+    findings.extend(recovery.map(|r| r.to_finding()));
+    findings.push(Finding::pass(
+        "profile.saved",
+        format!("Saved profile {}", profile.name),
+        format!(
+            "The key is in the OS keychain; the settings are in {}.",
+            store.path().display()
+        ),
+    ));
+    Ok(Saved {
+        masked_key: key.masked(),
+        profile,
+        findings,
+    })
+}
+
+/// A username that is the key itself (Postmark's Server API Token typed in both fields) is a secret:
+/// it is never stored in the profile. The sign-in uses the key as the username by itself.
+fn drop_key_as_username(profile: &mut Profile, key: &SecretKey) -> Option<Finding> {
+    if profile.username.as_deref() != Some(key.expose()) {
+        return None;
     }
+    profile.username = None;
+    Some(
+        Finding::warn(
+            "profile.username_is_key",
+            "The username was the token itself: it is not saved",
+            "The token is the username as well as the password; it is kept only in the keychain and \
+             filled in as the username when signing in.",
+        )
+        .step("Leave the username out next time: on the command line a value is visible to other users in the process list."),
+    )
 }
 
 /// Replaces the key of profile `name` after checking it; the old key stays when the new one fails.
@@ -146,6 +168,19 @@ pub fn rotate(
         profile,
         findings,
     })
+}
+
+/// Moves profile `name`'s endpoint to `port` (the port that answered), in one locked update.
+pub fn set_port(store: &ProfileStore, name: &str, port: u16) -> Result<Profile, Finding> {
+    let at = now();
+    store
+        .modify(name, |p| {
+            let endpoint = super::endpoint_on_port(p, port)?;
+            p.endpoint = Some(endpoint);
+            p.updated = at;
+            Ok(p.clone())
+        })
+        .map_err(|e| e.to_finding())?
 }
 
 /// Removes profile `name` and its keychain entry.
@@ -218,6 +253,32 @@ mod tests {
             add(&store, &keychain, new(), &SecretKey::new(KEY.into())).expect_err("not saved");
         assert!(matches!(err, SaveError::CouldNotSave(_)), "{err:?}");
         assert!(keychain.load("example.com").is_err(), "no orphan key");
+    }
+
+    #[test]
+    fn a_postmark_token_typed_as_the_username_is_never_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, keychain) = (ProfileStore::at(dir.path()), MemoryStore::default());
+        let token = "3f2b6c1e-9a8d-4e7f-b0c1-2d3e4f5a6b7c";
+        let new = NewProfile {
+            provider: "postmark".into(),
+            username: Some(token.into()),
+            ..new()
+        };
+        let saved = add(&store, &keychain, new, &SecretKey::new(token.into())).expect("saved");
+        assert_eq!(saved.profile.username, None);
+        assert!(saved
+            .findings
+            .iter()
+            .any(|f| f.code == "profile.username_is_key"));
+        let file = std::fs::read_to_string(store.path()).expect("file");
+        assert!(
+            !file.contains(token),
+            "the token is not in the profiles file"
+        );
+        assert!(!serde_json::to_string(&saved.findings)
+            .unwrap_or_default()
+            .contains(token));
     }
 
     #[test]

@@ -381,7 +381,7 @@ fn auth_finding(reply: &Reply, lower: &str, squashed: &str, ctx: &Context<'_>) -
                     said(reply)
                 ),
             )
-            .step("Copy-paste the same Server API Token into the username and the password field.")
+            .step("Use the same Server API Token as username and password: in Inflowave Setup leave the username empty (or --username out) and it is filled in from the token; elsewhere, paste it into both fields.")
             .step("(Or use an SMTP Token: its access key as username, its secret key as password.)");
         }
         return Finding::fail(
@@ -398,7 +398,7 @@ fn auth_finding(reply: &Reply, lower: &str, squashed: &str, ctx: &Context<'_>) -
             ),
         )
         .step("Postmark → Servers → your server → API Tokens: copy the Server API Token again.")
-        .step("Paste the same token as both the username and the password.");
+        .step("Use the same token as username and password: leave the username empty (or --username out) here, and it is filled in from the token.");
     }
     Finding::fail(
         "smtp.auth_failed",

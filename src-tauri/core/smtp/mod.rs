@@ -52,25 +52,41 @@ pub enum Action {
 /// the window's equivalent of the CLI's `--ca-file`. It adds trust; verification stays on.
 pub const EXTRA_CA_ENV: &str = "INFLOWAVE_EXTRA_CA_FILE";
 
-/// The extra CA named by [`EXTRA_CA_ENV`], read; a finding when it is named but unreadable.
+/// The extra CA named by [`EXTRA_CA_ENV`], read (at most 1 MiB: a bundle of CA certificates is far
+/// smaller); a finding when it is named but unreadable. Blocking file IO: async callers run it on a
+/// blocking thread.
 pub fn extra_ca_from_env() -> Result<Option<Vec<u8>>, Finding> {
+    use std::io::Read as _;
+    const MAX_CA_BYTES: u64 = 1024 * 1024;
     let Some(path) = std::env::var_os(EXTRA_CA_ENV).filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
     let path = std::path::PathBuf::from(path);
-    std::fs::read(&path).map(Some).map_err(|e| {
+    let unreadable = |why: String| {
         Finding::fail(
             "smtp.ca_file_unreadable",
             "The extra CA file could not be read",
             format!(
-                "{EXTRA_CA_ENV} names {}, which could not be read: {e}.",
+                "{EXTRA_CA_ENV} names {}, which could not be read: {why}.",
                 path.display()
             ),
         )
         .step(format!(
             "Point {EXTRA_CA_ENV} at a readable PEM file, or unset it."
         ))
-    })
+    };
+    let file = std::fs::File::open(&path).map_err(|e| unreadable(e.to_string()))?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(unreadable("it is not a regular file".into()));
+    }
+    let mut pem = Vec::new();
+    file.take(MAX_CA_BYTES + 1)
+        .read_to_end(&mut pem)
+        .map_err(|e| unreadable(e.to_string()))?;
+    if pem.len() as u64 > MAX_CA_BYTES {
+        return Err(unreadable("it is larger than 1 MiB".into()));
+    }
+    Ok(Some(pem))
 }
 
 /// Everything a check needs except the key.
@@ -123,7 +139,13 @@ pub async fn run(
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
 
-    let (target, mut findings) = match target::resolve(request.provider, &request.overrides) {
+    // A username that is the key itself (Postmark's Server API Token in both fields) is not a
+    // username of its own: sign in with the key as the username, and never show it.
+    let mut overrides = request.overrides.clone();
+    if overrides.username.as_deref().map(str::trim) == Some(key.expose().trim()) {
+        overrides.username = None;
+    }
+    let (target, mut findings) = match target::resolve(request.provider, &overrides) {
         Ok(resolved) => resolved,
         Err(e) => return finish(None, vec![e.finding()], Vec::new()),
     };

@@ -766,6 +766,9 @@ impl Session {
         loop {
             let line = self.read_line(step).await?;
             self.transcript.server(&line);
+            // Replies go on into findings (`said …`): never with the key in them, should a server
+            // echo it (a Postmark token is also the username).
+            let line = self.transcript.scrub(&line);
             let Some((this, more, text)) = parse_reply_line(&line) else {
                 return Err(SessionError::Garbled {
                     step,

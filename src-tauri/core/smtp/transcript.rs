@@ -65,6 +65,14 @@ impl Transcript {
         self.push(Direction::Client, text);
     }
 
+    /// `text` with the secret removed, for server replies that go on into findings.
+    pub fn scrub(&self, text: &str) -> String {
+        match &self.redactor {
+            Some(r) => r.scrub(text),
+            None => text.to_owned(),
+        }
+    }
+
     pub fn server(&mut self, text: &str) {
         self.push(Direction::Server, text);
     }
