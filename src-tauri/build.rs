@@ -18,6 +18,7 @@ fn main() {
             "cancel_operation",
             "verify_profiles",
             "set_profile_port",
+            "open_provider_page",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         println!("cargo:warning=tauri-build failed: {error:#}");

@@ -6,7 +6,7 @@ use crate::core::profiles::{service, NewProfile};
 use crate::core::{app, catalogue, key_check, secret::SecretKey};
 
 use super::types::{
-    CheckKeyRequest, IpcError, KeyCheckReport, ProfileListReply, RemoveProfileReply,
+    CheckKeyRequest, IpcError, KeyCheckReport, ProfileListReply, ProviderPage, RemoveProfileReply,
     SaveProfileReply, SaveProfileRequest,
 };
 
@@ -149,4 +149,34 @@ pub async fn remove_profile(name: String) -> Result<RemoveProfileReply, IpcError
         },
     )
     .await
+}
+
+/// Opens one of a provider's dashboard pages (from the catalogue) in the system browser. The window
+/// names the page, never a URL, so it cannot open anything else.
+#[tauri::command]
+pub fn open_provider_page(
+    app: tauri::AppHandle,
+    provider: String,
+    page: ProviderPage,
+) -> Result<(), IpcError> {
+    use tauri_plugin_opener::OpenerExt as _;
+    let links = catalogue::provider(&provider)
+        .and_then(|p| p.links)
+        .ok_or_else(|| {
+            IpcError::new(
+                "provider.unknown",
+                format!("The provider {provider:?} has no pages to open."),
+            )
+        })?;
+    let url = match page {
+        ProviderPage::ApiKeys => links.api_keys,
+        ProviderPage::SenderAuth => links.sender_auth,
+        ProviderPage::SmtpDocs => links.smtp_docs,
+    };
+    app.opener().open_url(url, None::<&str>).map_err(|e| {
+        IpcError::new(
+            "ipc.open_failed",
+            format!("The browser could not be opened: {e}"),
+        )
+    })
 }

@@ -40,6 +40,7 @@ pub fn run() -> ExitCode {
             checks::cancel_operation,
             checks::verify_profiles,
             checks::set_profile_port,
+            commands::open_provider_page,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -156,3 +156,13 @@ pub struct SetPortRequest {
     pub profile: String,
     pub port: u16,
 }
+
+/// A provider dashboard page the window may open in the system browser.
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ProviderPage {
+    ApiKeys,
+    SenderAuth,
+    SmtpDocs,
+}

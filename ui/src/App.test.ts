@@ -49,7 +49,7 @@ const fake = vi.hoisted(() => ({
   saveProfile: vi.fn(),
   listProfiles: vi.fn(),
   removeProfile: vi.fn(),
-  openInBrowser: vi.fn(),
+  openProviderPage: vi.fn(),
   verifyProfiles: vi.fn(),
   cancelOperation: vi.fn(),
 }));

@@ -1,7 +1,6 @@
 // The only module that talks to Tauri. Commands are typed with the bindings generated from the Rust
 // types (ts-rs, `cargo test`); errors arrive as `{code, message}` and are rethrown as `IpcFailure`.
 import { Channel, invoke } from '@tauri-apps/api/core';
-import { openUrl } from '@tauri-apps/plugin-opener';
 import type { AppInfo } from './bindings/AppInfo';
 import type { AuditDnsRequest } from './bindings/AuditDnsRequest';
 import type { DnsAudit } from './bindings/DnsAudit';
@@ -21,6 +20,7 @@ import type { SaveProfileRequest } from './bindings/SaveProfileRequest';
 import type { ProfileVerification } from './bindings/ProfileVerification';
 import type { SetPortRequest } from './bindings/SetPortRequest';
 import type { VerifyRequest } from './bindings/VerifyRequest';
+import type { ProviderPage } from './bindings/ProviderPage';
 import type { Profile as SavedProfile } from './bindings/Profile';
 
 export type {
@@ -103,7 +103,8 @@ export const ipc = {
   verifyProfiles: (request: VerifyRequest) => call<ProfileVerification[]>('verify_profiles', { request }),
   /** Keeps the port that answered: moves the profile's endpoint to it. */
   setProfilePort: (request: SetPortRequest) => call<SavedProfile>('set_profile_port', { request }),
-  openInBrowser: (url: string) => openUrl(url),
+  /** Opens a provider's dashboard page (by name, from the catalogue) in the system browser. */
+  openProviderPage: (provider: string, page: ProviderPage) => call<null>('open_provider_page', { provider, page }),
 };
 export type Ipc = typeof ipc;
 

@@ -40,7 +40,7 @@ function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
     saveProfile: vi.fn(),
     listProfiles: vi.fn(),
     removeProfile: vi.fn(),
-    openInBrowser: vi.fn(),
+    openProviderPage: vi.fn(),
     auditDns: vi.fn(),
     smtpCheck: vi.fn(),
     probePorts: vi.fn(),
