@@ -16,7 +16,7 @@ TOOLS := .tools
 TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
 CARGO ?= cargo
 
-.PHONY: help run test deps test-deps ui lint test-rust test-ui test-browser test-e2e bindings-check screenshot clean bench-smtp
+.PHONY: help run test deps test-deps ui lint test-rust test-ui test-browser test-e2e bindings-check screenshot clean bench-smtp bench-window
 
 help:
 	@echo "make run    install what is missing, build, and open the wizard window"
@@ -99,3 +99,15 @@ clean:
 .PHONY: bench-dns
 bench-dns: test-deps
 	$(CARGO) test --test bench_dns -- --ignored --nocapture
+
+# Benchmark (not part of `make test`): the release window against an empty Tauri 2 window built the same
+# way (benches/empty-window, tauri versions pinned to ours by copying our Cargo.lock in): start-up to the
+# first painted <h1>, idle PSS of the whole process tree, binary sizes (tuned and cargo-default empty
+# builds), UI bundle gzipped. Release builds with LTO take minutes. Figures go in docs/benchmarks.md.
+BENCH_TARGET = $${CARGO_TARGET_DIR:-$(abspath target)}
+bench-window: test-deps ui
+	$(CARGO) build --release --locked --bin inflowave-setup
+	cp Cargo.lock benches/empty-window/Cargo.lock
+	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --release --manifest-path benches/empty-window/Cargo.toml
+	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --profile release-default --manifest-path benches/empty-window/Cargo.toml
+	CARGO_TARGET_DIR=$(BENCH_TARGET) TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) node benches/window.mjs
