@@ -19,6 +19,7 @@ fn main() {
             "verify_profiles",
             "set_profile_port",
             "open_provider_page",
+            "startup",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         println!("cargo:warning=tauri-build failed: {error:#}");

@@ -7,7 +7,7 @@ use crate::core::{app, catalogue, key_check, secret::SecretKey};
 
 use super::types::{
     CheckKeyRequest, IpcError, KeyCheckReport, ProfileListReply, ProviderPage, RemoveProfileReply,
-    SaveProfileReply, SaveProfileRequest,
+    SaveProfileReply, SaveProfileRequest, StartupReply,
 };
 
 /// Name, version and wizard steps.
@@ -115,11 +115,8 @@ pub async fn save_profile(request: SaveProfileRequest) -> Result<SaveProfileRepl
     .await
 }
 
-/// The saved profiles, without touching the keychain.
-#[tauri::command]
-pub async fn list_profiles() -> Result<ProfileListReply, IpcError> {
-    let store = store()?;
-    blocking(move || match store.load() {
+fn profile_list(store: &ProfileStore) -> ProfileListReply {
+    match store.load() {
         Ok((file, recovery)) => ProfileListReply {
             profiles: file.profiles,
             findings: recovery.iter().map(|r| r.to_finding()).collect(),
@@ -128,8 +125,27 @@ pub async fn list_profiles() -> Result<ProfileListReply, IpcError> {
             profiles: Vec::new(),
             findings: vec![e.to_finding()],
         },
+    }
+}
+
+/// The saved profiles, without touching the keychain.
+#[tauri::command]
+pub async fn list_profiles() -> Result<ProfileListReply, IpcError> {
+    let store = store()?;
+    blocking(move || profile_list(&store)).await
+}
+
+/// Everything the window needs to paint its first screen, in one round trip: the app and its steps,
+/// the catalogue, and the saved profiles (which decide between the home screen and the wizard).
+#[tauri::command]
+pub async fn startup() -> Result<StartupReply, IpcError> {
+    let store = store()?;
+    let profiles = blocking(move || profile_list(&store)).await?;
+    Ok(StartupReply {
+        info: app::info(),
+        providers: catalogue::PROVIDERS.to_vec(),
+        profiles,
     })
-    .await
 }
 
 /// Removes a profile and its keychain entry.

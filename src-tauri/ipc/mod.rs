@@ -41,6 +41,7 @@ pub fn run() -> ExitCode {
             checks::verify_profiles,
             checks::set_profile_port,
             commands::open_provider_page,
+            commands::startup,
         ])
         .run(tauri::generate_context!());
     match result {

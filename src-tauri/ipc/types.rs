@@ -166,3 +166,12 @@ pub enum ProviderPage {
     SenderAuth,
     SmtpDocs,
 }
+
+/// The first screen's data in one reply (see the `startup` command).
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct StartupReply {
+    pub info: crate::core::app::AppInfo,
+    pub providers: Vec<crate::core::catalogue::Provider>,
+    pub profiles: ProfileListReply,
+}

@@ -63,6 +63,8 @@ async function page({ width = 960, height = 700, colorScheme = 'light', answer =
     const custom = answer(command, args);
     if (custom !== undefined) return custom;
     switch (command) {
+      case 'startup':
+        return { value: { info: { name: 'Inflowave Setup', version: '0', steps }, providers: [sendgrid], profiles: { profiles: [], findings: [] } } };
       case 'app_info': return { value: { name: 'Inflowave Setup', version: '0', steps } };
       case 'list_providers': return { value: [sendgrid] };
       case 'list_profiles': return { value: { profiles: [], findings: [] } };

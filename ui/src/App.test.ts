@@ -43,6 +43,7 @@ const report: KeyCheckReport = {
 };
 
 const fake = vi.hoisted(() => ({
+  startup: vi.fn(),
   appInfo: vi.fn(),
   listProviders: vi.fn(),
   checkKey: vi.fn(),
@@ -62,6 +63,12 @@ beforeEach(() => {
   fake.checkKey.mockResolvedValue(report);
   fake.saveProfile.mockReset();
   fake.listProfiles.mockResolvedValue({ profiles: [], findings: [] });
+  // The app asks for its first screen in one call; here it is made of the per-part fakes above.
+  fake.startup.mockImplementation(async () => ({
+    info: (await fake.appInfo()) as AppInfo,
+    providers: (await fake.listProviders()) as Provider[],
+    profiles: (await fake.listProfiles()) as unknown,
+  }));
 });
 
 describe('wizard frame', () => {

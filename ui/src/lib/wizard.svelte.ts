@@ -38,11 +38,8 @@ export class Wizard {
 
   async load(): Promise<void> {
     try {
-      const [info, providers, saved] = await Promise.all([
-        this.ipc.appInfo(),
-        this.ipc.listProviders(),
-        this.ipc.listProfiles(),
-      ]);
+      // One round trip before the first screen paints (the start-up budget).
+      const { info, providers, profiles: saved } = await this.ipc.startup();
       this.steps = info.steps;
       this.providers = providers;
       this.profiles = saved.profiles;

@@ -21,6 +21,7 @@ import type { ProfileVerification } from './bindings/ProfileVerification';
 import type { SetPortRequest } from './bindings/SetPortRequest';
 import type { VerifyRequest } from './bindings/VerifyRequest';
 import type { ProviderPage } from './bindings/ProviderPage';
+import type { StartupReply } from './bindings/StartupReply';
 import type { Profile as SavedProfile } from './bindings/Profile';
 
 export type {
@@ -82,6 +83,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const ipc = {
+  /** The first screen's data in one round trip: app info and steps, the catalogue, saved profiles. */
+  startup: () => call<StartupReply>('startup'),
   appInfo: () => call<AppInfo>('app_info'),
   listProviders: () => call<Provider[]>('list_providers'),
   checkKey: (request: CheckKeyRequest) => call<KeyCheckReport>('check_key', { request }),

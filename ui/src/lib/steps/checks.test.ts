@@ -34,6 +34,7 @@ function deferred<T>() {
 
 function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
   return {
+    startup: vi.fn(),
     appInfo: vi.fn(),
     listProviders: vi.fn(),
     checkKey: vi.fn(),
