@@ -49,7 +49,7 @@ const sendgrid = {
   ports: [{ port: 587, tls: 'starttls' }, { port: 465, tls: 'implicit' }],
   username: { kind: 'literal', value: 'apikey' }, key_rule: 'sendgrid_api_key', key_label: 'API key',
   key_hint: 'Settings → API Keys → Create API Key.', why: 'The username is the literal word apikey.',
-  dns: [], links: null, limits: [{ label: 'Messages per SMTP connection', value: '5,000' }], supported: true, note: null,
+  dns: [], links: null, limits: [{ label: 'Messages per SMTP connection', value: '5,000' }], message_streams: false, supported: true, note: null,
 };
 const steps = ['provider', 'key', 'keychain', 'dns', 'test', 'done'].map((id, i) => ({ id, title: ['Provider', 'Key', 'Keychain', 'DNS', 'Test message', 'Done'][i] }));
 

@@ -32,6 +32,7 @@ const sendgrid: Provider = {
   dns: [],
   links: null,
   limits: [],
+  message_streams: false,
   supported: true,
   note: null,
 };
@@ -120,6 +121,35 @@ describe('wizard frame', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Back' }));
     expect(screen.getByRole('radio', { name: /SendGrid/ })).toBeChecked();
+  });
+});
+
+describe('key step for Postmark', () => {
+  it('offers an optional username for an SMTP Token and sends none when it is left empty', async () => {
+    vi.useFakeTimers();
+    try {
+      const postmark: Provider = {
+        ...sendgrid,
+        id: 'postmark',
+        name: 'Postmark',
+        username: { kind: 'same_as_key', alternative: 'an SMTP Token: its access key as the username' },
+        key_rule: 'postmark_server_token',
+        key_label: 'Server API Token',
+        message_streams: true,
+      };
+      fake.listProviders.mockResolvedValue([postmark]);
+      render(App);
+      await vi.waitFor(() => expect(screen.getByRole('radio', { name: /Postmark/ })).toBeInTheDocument());
+      await fireEvent.click(screen.getByRole('radio', { name: /Postmark/ }));
+      await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+      expect(screen.getByLabelText(/Username/)).toHaveAttribute('placeholder', 'Leave empty for a Server API Token');
+      await fireEvent.paste(screen.getByTestId('key-input'), { clipboardData: { getData: () => '3f2b6c1e-9a8d-4e7f-b0c1-2d3e4f5a6b7c' } });
+      await vi.advanceTimersByTimeAsync(250);
+      expect(fake.checkKey).toHaveBeenLastCalledWith(expect.objectContaining({ provider: 'postmark', username: null }));
+    } finally {
+      vi.useRealTimers();
+      fake.listProviders.mockResolvedValue([sendgrid]);
+    }
   });
 });
 

@@ -331,7 +331,7 @@ pub fn build(new: NewProfile, at: &str) -> Result<Profile, Vec<Finding>> {
                     .step("Copy the stream's ID from Postmark: Servers → your server → the stream → Settings."),
             );
         }
-        if !new.provider.starts_with("postmark") {
+        if !provider.is_some_and(|p| p.message_streams) {
             problems.push(bad(
                 "profile.stream_not_postmark",
                 "Only Postmark has message streams",

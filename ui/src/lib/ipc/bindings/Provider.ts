@@ -40,6 +40,10 @@ key_hint: string,
  */
 why: string | null, dns: Array<DnsRequirement>, links: Links | null, limits: Array<Limit>, 
 /**
+ * Whether the provider routes by message stream (`X-PM-Message-Stream`): the stream id field.
+ */
+message_streams: boolean, 
+/**
  * `false` for entries listed only to explain why SMTP with a static key does not fit them.
  */
 supported: boolean, 
