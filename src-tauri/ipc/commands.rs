@@ -139,13 +139,27 @@ pub async fn list_profiles() -> Result<ProfileListReply, IpcError> {
 /// the catalogue, and the saved profiles (which decide between the home screen and the wizard).
 #[tauri::command]
 pub async fn startup() -> Result<StartupReply, IpcError> {
-    let store = store()?;
-    let profiles = blocking(move || profile_list(&store)).await?;
-    Ok(StartupReply {
+    blocking(startup_data).await
+}
+
+/// The first screen's data (blocking: it reads the profiles file).
+pub(super) fn startup_data() -> StartupReply {
+    let profiles = match store() {
+        Ok(store) => profile_list(&store),
+        Err(e) => ProfileListReply {
+            profiles: Vec::new(),
+            findings: vec![crate::core::finding::Finding::fail(
+                "profile.file_error",
+                "The profiles file could not be found",
+                e.message,
+            )],
+        },
+    };
+    StartupReply {
         info: app::info(),
         providers: catalogue::PROVIDERS.to_vec(),
         profiles,
-    })
+    }
 }
 
 /// Removes a profile and its keychain entry.

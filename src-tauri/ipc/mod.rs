@@ -27,6 +27,10 @@ pub fn run() -> ExitCode {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .manage(operations::Operations::default())
+        .setup(|app| {
+            open_main_window(app)?;
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::list_providers,
@@ -51,6 +55,31 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Opens the window described in `tauri.conf.json` (created here, not by Tauri, so that it can carry
+/// the first screen's data: the page paints its first step without waiting for an IPC round trip).
+fn open_main_window(app: &mut tauri::App) -> tauri::Result<()> {
+    let Some(config) = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+    else {
+        return Err(tauri::Error::WindowNotFound);
+    };
+    let startup = commands::startup_data();
+    // JSON is a JavaScript expression; serialization cannot fail for these plain types, and if it
+    // did the page would simply ask over IPC.
+    let preload = serde_json::to_string(&startup)
+        .map(|json| format!("window.__INFLOWAVE_STARTUP__ = {json};"))
+        .unwrap_or_default();
+    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+        .initialization_script(&preload)
+        .build()?;
+    Ok(())
 }
 
 /// Logs go to stderr at `info` (`RUST_LOG` overrides). Nothing logged anywhere holds a secret: the

@@ -82,9 +82,26 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+declare global {
+  interface Window {
+    __INFLOWAVE_STARTUP__?: StartupReply;
+  }
+}
+
+/** The start-up data the backend put in the page when it opened the window; used once. */
+function takePreloaded(): StartupReply | undefined {
+  const preloaded = window.__INFLOWAVE_STARTUP__;
+  delete window.__INFLOWAVE_STARTUP__;
+  return preloaded;
+}
+
 export const ipc = {
-  /** The first screen's data in one round trip: app info and steps, the catalogue, saved profiles. */
-  startup: () => call<StartupReply>('startup'),
+  /** The first screen's data: handed to the page with the window when it opens (no round trip), or
+   *  asked for over IPC after that. */
+  startup: () => {
+    const preloaded = takePreloaded();
+    return preloaded ? Promise.resolve(preloaded) : call<StartupReply>('startup');
+  },
   appInfo: () => call<AppInfo>('app_info'),
   listProviders: () => call<Provider[]>('list_providers'),
   checkKey: (request: CheckKeyRequest) => call<KeyCheckReport>('check_key', { request }),
