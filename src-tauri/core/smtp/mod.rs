@@ -239,7 +239,12 @@ pub async fn run(
         }
         Some(Err(error)) => {
             if matches!(error, SessionError::Reply { .. }) {
-                session.quit().await;
+                // A polite QUIT after a refusal, but never at the cost of the admin's Cancel or
+                // more than a moment.
+                tokio::select! {
+                    () = cancel.cancelled() => session.close(),
+                    _ = tokio::time::timeout(std::time::Duration::from_secs(2), session.quit()) => {}
+                }
             } else {
                 session.close();
             }
