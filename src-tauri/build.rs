@@ -20,6 +20,7 @@ fn main() {
             "set_profile_port",
             "open_provider_page",
             "startup",
+            "rotate_key",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         println!("cargo:warning=tauri-build failed: {error:#}");

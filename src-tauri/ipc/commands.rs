@@ -7,7 +7,7 @@ use crate::core::{app, catalogue, key_check, secret::SecretKey};
 
 use super::types::{
     CheckKeyRequest, IpcError, KeyCheckReport, ProfileListReply, ProviderPage, RemoveProfileReply,
-    SaveProfileReply, SaveProfileRequest, StartupReply,
+    RotateKeyRequest, SaveProfileReply, SaveProfileRequest, StartupReply,
 };
 
 /// Name, version and wizard steps.
@@ -209,4 +209,30 @@ pub fn open_provider_page(
             format!("The browser could not be opened: {e}"),
         )
     })
+}
+
+/// Replaces a profile's key in the OS keychain after checking it; the old key stays when the new one
+/// fails. Replies like a save: the masked key and the findings, never the key.
+#[tauri::command]
+pub async fn rotate_key(request: RotateKeyRequest) -> Result<SaveProfileReply, IpcError> {
+    let RotateKeyRequest { profile, key } = request;
+    let key = SecretKey::new(key);
+    let store = store()?;
+    blocking(
+        move || match service::rotate(&store, &OsKeychain::default(), &profile, &key) {
+            Ok(saved) => SaveProfileReply {
+                ok: true,
+                profile: Some(saved.profile),
+                masked_key: Some(saved.masked_key),
+                findings: saved.findings,
+            },
+            Err(e) => SaveProfileReply {
+                ok: false,
+                profile: None,
+                masked_key: None,
+                findings: e.findings().to_vec(),
+            },
+        },
+    )
+    .await
 }

@@ -46,6 +46,7 @@ pub fn run() -> ExitCode {
             checks::set_profile_port,
             commands::open_provider_page,
             commands::startup,
+            commands::rotate_key,
         ])
         .run(tauri::generate_context!());
     match result {

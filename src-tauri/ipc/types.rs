@@ -175,3 +175,13 @@ pub struct StartupReply {
     pub providers: Vec<crate::core::catalogue::Provider>,
     pub profiles: ProfileListReply,
 }
+
+/// Replace a saved profile's key (key rotation) from the home screen.
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RotateKeyRequest {
+    pub profile: String,
+    /// Moved into a zeroizing secret as soon as it is deserialized; never sent back.
+    pub key: String,
+}

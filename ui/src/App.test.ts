@@ -54,6 +54,7 @@ const fake = vi.hoisted(() => ({
   openProviderPage: vi.fn(),
   verifyProfiles: vi.fn(),
   cancelOperation: vi.fn(),
+  rotateKey: vi.fn(),
 }));
 
 vi.mock('./lib/ipc', () => ({ ipc: fake, IpcFailure: Error }));
@@ -241,5 +242,29 @@ describe('home', () => {
     await vi.waitFor(() => expect(screen.getByTestId('result-example.com')).toHaveTextContent('DMARC: pass → fail'));
     expect(document.querySelector('[data-code="dmarc.missing"]')).toHaveTextContent('No DMARC record');
     expect(fake.listProfiles).toHaveBeenCalledTimes(2); // on opening, and again after the run recorded it
+  });
+
+  it('replaces a key from the home screen and keeps only its masked form; shows the history', async () => {
+    const key = 'SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij-_01234';
+    const profile = {
+      name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '',
+      history: [
+        { at: new Date(Date.now() - 2 * 86_400_000).toISOString(), outcomes: [{ code: 'spf.ok', severity: 'pass' as const }] },
+        { at: new Date(Date.now() - 86_400_000).toISOString(), outcomes: [{ code: 'dkim.missing', severity: 'fail' as const }] },
+      ],
+    };
+    fake.listProfiles.mockResolvedValue({ profiles: [profile], findings: [] });
+    fake.rotateKey.mockResolvedValue({ ok: true, masked_key: 'SG.ab…1234', profile, findings: [] });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Replace the key of example.com' }));
+    await fireEvent.input(screen.getByTestId('new-key-example.com'), { target: { value: key } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save new key' }));
+    expect(fake.rotateKey).toHaveBeenCalledWith({ profile: 'example.com', key });
+    await vi.waitFor(() => expect(screen.getByRole('status')).toHaveTextContent('New key saved: SG.ab…1234'));
+    expect(screen.queryByTestId('new-key-example.com')).toBeNull();
+    expect(document.body.innerHTML).not.toContain(key.slice(3, 40));
+    const history = screen.getByText('History (2)').closest('details');
+    expect(history).toHaveTextContent('1 failing: dkim.missing');
+    expect(history).toHaveTextContent('passed');
   });
 });

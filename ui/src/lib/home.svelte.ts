@@ -1,7 +1,7 @@
 // The home screen's re-verification: runs the core's checks for one or all saved profiles and keeps
 // what each run found and what changed. The checks and the comparison happen in Rust.
 import { operationId, failureOf, type CommandFailure } from './checks.svelte';
-import type { Ipc, ProfileVerification } from './ipc';
+import type { Ipc, ProfileVerification, SaveProfileReply } from './ipc';
 
 export class Reverify {
   /** Profiles being verified now (empty when idle). */
@@ -44,5 +44,38 @@ export class Reverify {
 
   async cancel(): Promise<void> {
     if (this.operation) await this.ipc.cancelOperation(this.operation);
+  }
+}
+
+/** Key rotation from the home screen: the new key goes to the core once, and only its masked form
+ *  comes back. */
+export class KeyRotation {
+  /** The profile whose key is being replaced (its form is open). */
+  open = $state<string | null>(null);
+  saving = $state(false);
+  replies = $state<Record<string, SaveProfileReply>>({});
+  failure = $state<CommandFailure | null>(null);
+
+  constructor(private readonly ipc: Ipc) {}
+
+  toggle(name: string): void {
+    this.open = this.open === name ? null : name;
+  }
+
+  async save(name: string, key: string): Promise<boolean> {
+    if (this.saving || key === '') return false;
+    this.saving = true;
+    this.failure = null;
+    try {
+      const reply = await this.ipc.rotateKey({ profile: name, key });
+      this.replies = { ...this.replies, [name]: reply };
+      if (reply.ok) this.open = null;
+      return reply.ok;
+    } catch (error) {
+      this.failure = failureOf(error);
+      return false;
+    } finally {
+      this.saving = false;
+    }
   }
 }

@@ -22,6 +22,7 @@ import type { SetPortRequest } from './bindings/SetPortRequest';
 import type { VerifyRequest } from './bindings/VerifyRequest';
 import type { ProviderPage } from './bindings/ProviderPage';
 import type { StartupReply } from './bindings/StartupReply';
+import type { RotateKeyRequest } from './bindings/RotateKeyRequest';
 import type { Profile as SavedProfile } from './bindings/Profile';
 
 export type {
@@ -119,6 +120,8 @@ export const ipc = {
   probePorts: (request: ProbePortsRequest) => call<ProbeReport>('probe_ports', { request }),
   /** Cancels a running check by the operation id it was started with. */
   cancelOperation: (id: string) => call<boolean>('cancel_operation', { id }),
+  /** Replaces a saved profile's key (checked first; the old one stays if the new one fails). */
+  rotateKey: (request: RotateKeyRequest) => call<SaveProfileReply>('rotate_key', { request }),
   /** Re-verifies saved profiles (all when `names` is empty); results are recorded in their history. */
   verifyProfiles: (request: VerifyRequest) => call<ProfileVerification[]>('verify_profiles', { request }),
   /** Keeps the port that answered: moves the profile's endpoint to it. */

@@ -48,6 +48,7 @@ function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
     cancelOperation: vi.fn().mockResolvedValue(true),
     verifyProfiles: vi.fn(),
     setProfilePort: vi.fn(),
+    rotateKey: vi.fn(),
     ...overrides,
   };
 }
