@@ -90,6 +90,76 @@ pub struct ProfileVerification {
     pub elapsed_ms: u64,
 }
 
+/// A check area failing in a profile's latest verification, and since when (the first of the
+/// uninterrupted run of verifications in which it failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FailingArea {
+    pub area: String,
+    pub label: String,
+    /// RFC 3339: the first verification of the current failing run.
+    pub since: String,
+}
+
+/// A profile's standing, from its history, for the home screen ("DKIM failing since …").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ProfileSummary {
+    pub name: String,
+    /// When it was last verified; `None` when never.
+    pub last_verified: Option<String>,
+    /// The worst severity of the last verification; `None` when never verified.
+    pub worst: Option<Severity>,
+    pub failing: Vec<FailingArea>,
+}
+
+/// The summary of `profile`'s history.
+pub fn summarize(profile: &Profile) -> ProfileSummary {
+    let last = profile.history.last();
+    let failing_in = |v: &Verification, area: &str| {
+        v.outcomes
+            .iter()
+            .any(|o| o.severity == Severity::Fail && area_of(&o.code).0 == area)
+    };
+    let mut failing: Vec<FailingArea> = Vec::new();
+    if let Some(last) = last {
+        for o in last
+            .outcomes
+            .iter()
+            .filter(|o| o.severity == Severity::Fail)
+        {
+            let (area, label) = area_of(&o.code);
+            if failing.iter().any(|f| f.area == area) {
+                continue;
+            }
+            let since = profile
+                .history
+                .iter()
+                .rev()
+                .take_while(|v| failing_in(v, area))
+                .last()
+                .map_or_else(|| last.at.clone(), |v| v.at.clone());
+            failing.push(FailingArea {
+                area: area.to_owned(),
+                label: label.to_owned(),
+                since,
+            });
+        }
+    }
+    ProfileSummary {
+        name: profile.name.clone(),
+        last_verified: last.map(|v| v.at.clone()),
+        worst: last.map(|v| {
+            v.outcomes
+                .iter()
+                .map(|o| o.severity)
+                .max()
+                .unwrap_or(Severity::Pass)
+        }),
+        failing,
+    }
+}
+
 /// The area a finding code belongs to, and its label.
 pub fn area_of(code: &str) -> (&str, &'static str) {
     let area = code.split('.').next().unwrap_or(code);
@@ -422,6 +492,43 @@ mod tests {
         assert_eq!(c[0].summary(), "DMARC: fail → pass");
         assert_eq!(c[0].fixed, ["dmarc.missing"]);
         assert!(changes(None, &[o("dmarc.ok", Severity::Pass)]).is_empty());
+    }
+
+    #[test]
+    fn a_summary_says_since_when_an_area_has_been_failing() {
+        let mut p = crate::core::profiles::build(
+            crate::core::profiles::NewProfile {
+                provider: "sendgrid".into(),
+                domain: "example.com".into(),
+                from: "a@example.com".into(),
+                ..Default::default()
+            },
+            "t",
+        )
+        .expect("valid");
+        assert_eq!(summarize(&p).worst, None);
+        for (at, code, sev) in [
+            ("t1", "dkim.missing", Severity::Fail),
+            ("t2", "dkim.ok", Severity::Pass),
+            ("t3", "dkim.missing", Severity::Fail),
+            ("t4", "dkim.missing", Severity::Fail),
+        ] {
+            p.record(Verification {
+                at: at.into(),
+                outcomes: vec![o(code, sev), o("spf.ok", Severity::Pass)],
+            });
+        }
+        let s = summarize(&p);
+        assert_eq!(s.worst, Some(Severity::Fail));
+        assert_eq!(s.last_verified.as_deref(), Some("t4"));
+        assert_eq!(
+            s.failing,
+            vec![FailingArea {
+                area: "dkim".into(),
+                label: "DKIM".into(),
+                since: "t3".into()
+            }]
+        );
     }
 
     #[test]

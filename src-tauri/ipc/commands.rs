@@ -118,11 +118,17 @@ pub async fn save_profile(request: SaveProfileRequest) -> Result<SaveProfileRepl
 fn profile_list(store: &ProfileStore) -> ProfileListReply {
     match store.load() {
         Ok((file, recovery)) => ProfileListReply {
+            summaries: file
+                .profiles
+                .iter()
+                .map(crate::core::verify::summarize)
+                .collect(),
             profiles: file.profiles,
             findings: recovery.iter().map(|r| r.to_finding()).collect(),
         },
         Err(e) => ProfileListReply {
             profiles: Vec::new(),
+            summaries: Vec::new(),
             findings: vec![e.to_finding()],
         },
     }
@@ -148,6 +154,7 @@ pub(super) fn startup_data() -> StartupReply {
         Ok(store) => profile_list(&store),
         Err(e) => ProfileListReply {
             profiles: Vec::new(),
+            summaries: Vec::new(),
             findings: vec![crate::core::finding::Finding::fail(
                 "profile.file_error",
                 "The profiles file could not be found",

@@ -79,6 +79,8 @@ pub struct SaveProfileReply {
 #[ts(export)]
 pub struct ProfileListReply {
     pub profiles: Vec<crate::core::profiles::Profile>,
+    /// Each profile's standing from its history, in the same order.
+    pub summaries: Vec<crate::core::verify::ProfileSummary>,
     pub findings: Vec<Finding>,
 }
 

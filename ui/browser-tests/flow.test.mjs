@@ -64,10 +64,10 @@ async function page({ width = 960, height = 700, colorScheme = 'light', answer =
     if (custom !== undefined) return custom;
     switch (command) {
       case 'startup':
-        return { value: { info: { name: 'Inflowave Setup', version: '0', steps }, providers: [sendgrid], profiles: { profiles: [], findings: [] } } };
+        return { value: { info: { name: 'Inflowave Setup', version: '0', steps }, providers: [sendgrid], profiles: { profiles: [], summaries: [], findings: [] } } };
       case 'app_info': return { value: { name: 'Inflowave Setup', version: '0', steps } };
       case 'list_providers': return { value: [sendgrid] };
-      case 'list_profiles': return { value: { profiles: [], findings: [] } };
+      case 'list_profiles': return { value: { profiles: [], summaries: [], findings: [] } };
       default: return { error: { code: 'test.unexpected', message: `unexpected command ${command}` } };
     }
   });

@@ -64,7 +64,7 @@ beforeEach(() => {
   fake.listProviders.mockResolvedValue([sendgrid]);
   fake.checkKey.mockResolvedValue(report);
   fake.saveProfile.mockReset();
-  fake.listProfiles.mockResolvedValue({ profiles: [], findings: [] });
+  fake.listProfiles.mockResolvedValue({ profiles: [], summaries: [], findings: [] });
   // The app asks for its first screen in one call; here it is made of the per-part fakes above.
   fake.startup.mockImplementation(async () => ({
     info: (await fake.appInfo()) as AppInfo,
@@ -214,11 +214,19 @@ describe('home', () => {
         },
         { name: 'b.example', provider: 'postmark', domain: 'b.example', from: 'a@b.example', created: '', updated: '', history: [] },
       ],
+      // The core's summary of each history (worded by the UI).
+      summaries: [
+        {
+          name: 'example.com', last_verified: new Date(Date.now() - 3 * 86_400_000).toISOString(), worst: 'fail',
+          failing: [{ area: 'dkim', label: 'DKIM', since: new Date(Date.now() - 3 * 86_400_000).toISOString() }],
+        },
+        { name: 'b.example', last_verified: null, worst: null, failing: [] },
+      ],
       findings: [],
     });
     render(App);
     expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Sending domains');
-    expect(document.querySelector('[data-profile="example.com"]')).toHaveTextContent('1 failing · checked 3 days ago');
+    expect(document.querySelector('[data-profile="example.com"]')).toHaveTextContent('DKIM failing since 3 days ago');
     expect(document.querySelector('[data-profile="b.example"]')).toHaveTextContent('Never verified');
     await fireEvent.click(screen.getByRole('button', { name: 'Add a sending domain' }));
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Choose your email provider');
@@ -227,7 +235,7 @@ describe('home', () => {
   it('re-verifies one profile in the core and shows what changed', async () => {
     const profile = { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] };
     fake.listProfiles.mockClear();
-    fake.listProfiles.mockResolvedValue({ profiles: [profile], findings: [] });
+    fake.listProfiles.mockResolvedValue({ profiles: [profile], summaries: [], findings: [] });
     fake.verifyProfiles.mockResolvedValue([
       {
         profile: 'example.com', provider: 'sendgrid', domain: 'example.com', ok: false, could_not_run: false,
@@ -253,7 +261,7 @@ describe('home', () => {
         { at: new Date(Date.now() - 86_400_000).toISOString(), outcomes: [{ code: 'dkim.missing', severity: 'fail' as const }] },
       ],
     };
-    fake.listProfiles.mockResolvedValue({ profiles: [profile], findings: [] });
+    fake.listProfiles.mockResolvedValue({ profiles: [profile], summaries: [], findings: [] });
     fake.rotateKey.mockResolvedValue({ ok: true, masked_key: 'SG.ab…1234', profile, findings: [] });
     render(App);
     await fireEvent.click(await screen.findByRole('button', { name: 'Replace the key of example.com' }));

@@ -1,6 +1,6 @@
 // Wizard state: which step is showing, what was chosen, and what the core reported. No rules live
 // here — validation results come from the Rust core through `ipc`.
-import type { Finding, Ipc, KeyCheckReport, Profile, Provider, SaveProfileReply, WizardStep } from './ipc';
+import type { Finding, Ipc, ProfileSummary, KeyCheckReport, Profile, Provider, SaveProfileReply, WizardStep } from './ipc';
 import { DnsCheck, SmtpTest } from './checks.svelte';
 
 export class Wizard {
@@ -19,6 +19,8 @@ export class Wizard {
   /** Saved profiles; when there are any, the app opens on them instead of the wizard. */
   profiles = $state<Profile[]>([]);
   profileFindings = $state<Finding[]>([]);
+  /** Each profile's standing from its history, summarized by the core. */
+  summaries = $state<ProfileSummary[]>([]);
   mode = $state<'home' | 'wizard'>('wizard');
 
   /** The DNS and Test message steps, for the saved profile; kept across Back and Next. */
@@ -43,6 +45,7 @@ export class Wizard {
       this.steps = info.steps;
       this.providers = providers;
       this.profiles = saved.profiles;
+      this.summaries = saved.summaries;
       this.profileFindings = saved.findings;
       this.mode = saved.profiles.length > 0 ? 'home' : 'wizard';
     } catch (error) {
@@ -105,6 +108,7 @@ export class Wizard {
   async refreshProfiles(): Promise<void> {
     const saved = await this.ipc.listProfiles();
     this.profiles = saved.profiles;
+    this.summaries = saved.summaries;
     this.profileFindings = saved.findings;
   }
 

@@ -44,6 +44,7 @@ export type {
 };
 export type { Profile } from './bindings/Profile';
 export type { Change } from './bindings/Change';
+export type { ProfileSummary } from './bindings/ProfileSummary';
 export type { ProfileVerification, SetPortRequest, VerifyRequest };
 export type { TlsMode } from './bindings/TlsMode';
 export type { Finding } from './bindings/Finding';
