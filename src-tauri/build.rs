@@ -21,6 +21,7 @@ fn main() {
             "open_provider_page",
             "startup",
             "rotate_key",
+            "edit_profile",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         println!("cargo:warning=tauri-build failed: {error:#}");

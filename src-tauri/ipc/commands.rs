@@ -6,8 +6,8 @@ use crate::core::profiles::{service, NewProfile};
 use crate::core::{app, catalogue, key_check, secret::SecretKey};
 
 use super::types::{
-    CheckKeyRequest, IpcError, KeyCheckReport, ProfileListReply, ProviderPage, RemoveProfileReply,
-    RotateKeyRequest, SaveProfileReply, SaveProfileRequest, StartupReply,
+    CheckKeyRequest, EditProfileRequest, IpcError, KeyCheckReport, ProfileListReply, ProviderPage,
+    RemoveProfileReply, RotateKeyRequest, SaveProfileReply, SaveProfileRequest, StartupReply,
 };
 
 /// Name, version and wizard steps.
@@ -241,5 +241,49 @@ pub async fn rotate_key(request: RotateKeyRequest) -> Result<SaveProfileReply, I
             },
         },
     )
+    .await
+}
+
+/// Edits a saved profile with the same checks as adding one. Replies like a save (no key involved).
+#[tauri::command]
+pub async fn edit_profile(request: EditProfileRequest) -> Result<SaveProfileReply, IpcError> {
+    let EditProfileRequest {
+        profile,
+        domain,
+        from,
+        host,
+        port,
+        tls,
+        username,
+        stream,
+        dkim_selectors,
+        return_path,
+    } = request;
+    let edit = service::ProfileEdit {
+        domain,
+        from,
+        host,
+        port,
+        tls,
+        username,
+        stream,
+        dkim_selectors,
+        return_path,
+    };
+    let store = store()?;
+    blocking(move || match service::edit(&store, &profile, edit) {
+        Ok(profile) => SaveProfileReply {
+            ok: true,
+            profile: Some(profile),
+            masked_key: None,
+            findings: Vec::new(),
+        },
+        Err(findings) => SaveProfileReply {
+            ok: false,
+            profile: None,
+            masked_key: None,
+            findings,
+        },
+    })
     .await
 }

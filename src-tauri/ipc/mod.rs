@@ -47,6 +47,7 @@ pub fn run() -> ExitCode {
             commands::open_provider_page,
             commands::startup,
             commands::rotate_key,
+            commands::edit_profile,
         ])
         .run(tauri::generate_context!());
     match result {

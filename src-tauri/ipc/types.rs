@@ -187,3 +187,20 @@ pub struct RotateKeyRequest {
     /// Moved into a zeroizing secret as soon as it is deserialized; never sent back.
     pub key: String,
 }
+
+/// Edit a saved profile (not its name, provider or key).
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EditProfileRequest {
+    pub profile: String,
+    pub domain: String,
+    pub from: String,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<crate::core::catalogue::TlsMode>,
+    pub username: Option<String>,
+    pub stream: Option<String>,
+    pub dkim_selectors: Vec<String>,
+    pub return_path: Option<String>,
+}

@@ -55,6 +55,7 @@ const fake = vi.hoisted(() => ({
   verifyProfiles: vi.fn(),
   cancelOperation: vi.fn(),
   rotateKey: vi.fn(),
+  editProfile: vi.fn(),
 }));
 
 vi.mock('./lib/ipc', () => ({ ipc: fake, IpcFailure: Error }));
@@ -250,6 +251,29 @@ describe('home', () => {
     await vi.waitFor(() => expect(screen.getByTestId('result-example.com')).toHaveTextContent('DMARC: pass → fail'));
     expect(document.querySelector('[data-code="dmarc.missing"]')).toHaveTextContent('No DMARC record');
     expect(fake.listProfiles).toHaveBeenCalledTimes(2); // on opening, and again after the run recorded it
+  });
+
+  it('edits a profile: the core checks the change and the list is read again', async () => {
+    const profile = { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] };
+    fake.listProfiles.mockResolvedValue({ profiles: [profile], summaries: [], findings: [] });
+    fake.editProfile
+      .mockResolvedValueOnce({
+        ok: false, masked_key: null, profile: null,
+        findings: [{ code: 'profile.from_outside_domain', severity: 'fail', title: 'The From address is not at the sending domain', detail: '', fix: [] }],
+      })
+      .mockResolvedValueOnce({ ok: true, masked_key: null, profile: { ...profile, from: 'ops@example.com' }, findings: [] });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Edit example.com' }));
+    const form = screen.getByTestId('edit-form-example.com');
+    const from = form.querySelector('input[name="from"]') as HTMLInputElement;
+    expect(from.value).toBe('news@example.com');
+    await fireEvent.input(from, { target: { value: 'ops@other.org' } });
+    await fireEvent.submit(form);
+    expect(fake.editProfile).toHaveBeenLastCalledWith(expect.objectContaining({ profile: 'example.com', from: 'ops@other.org', port: null }));
+    await vi.waitFor(() => expect(document.querySelector('[data-code="profile.from_outside_domain"]')).toBeInTheDocument());
+    await fireEvent.input(from, { target: { value: 'ops@example.com' } });
+    await fireEvent.submit(form);
+    await vi.waitFor(() => expect(screen.queryByTestId('edit-form-example.com')).toBeNull());
   });
 
   it('replaces a key from the home screen and keeps only its masked form; shows the history', async () => {

@@ -170,6 +170,50 @@ pub fn rotate(
     })
 }
 
+/// What an edit may change: everything but the name, the provider and the key (rotate the key with
+/// [`rotate`]; a different provider is a new profile).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileEdit {
+    pub domain: String,
+    pub from: String,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<crate::core::catalogue::TlsMode>,
+    pub username: Option<String>,
+    pub stream: Option<String>,
+    pub dkim_selectors: Vec<String>,
+    pub return_path: Option<String>,
+}
+
+/// Edits profile `name` with the same checks as adding one; its history and creation time stay.
+pub fn edit(store: &ProfileStore, name: &str, edit: ProfileEdit) -> Result<Profile, Vec<Finding>> {
+    let at = now();
+    let result = store.modify(name, |p| {
+        let new = NewProfile {
+            name: Some(p.name.clone()),
+            provider: p.provider.clone(),
+            domain: edit.domain,
+            from: edit.from,
+            host: edit.host,
+            port: edit.port,
+            tls: edit.tls,
+            username: edit.username,
+            stream: edit.stream,
+            dkim_selectors: edit.dkim_selectors,
+            return_path: edit.return_path,
+        };
+        let mut updated = build(new, &at)?;
+        updated.created = p.created.clone();
+        updated.history = std::mem::take(&mut p.history);
+        *p = updated.clone();
+        Ok(updated)
+    });
+    match result {
+        Ok(inner) => inner,
+        Err(e) => Err(vec![e.to_finding()]),
+    }
+}
+
 /// Moves profile `name`'s endpoint to `port` (the port that answered), in one locked update.
 pub fn set_port(store: &ProfileStore, name: &str, port: u16) -> Result<Profile, Finding> {
     let at = now();
@@ -279,6 +323,47 @@ mod tests {
         assert!(!serde_json::to_string(&saved.findings)
             .unwrap_or_default()
             .contains(token));
+    }
+
+    #[test]
+    fn an_edit_is_checked_like_an_add_and_keeps_name_creation_and_history() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, keychain) = (ProfileStore::at(dir.path()), MemoryStore::default());
+        let saved = add(&store, &keychain, new(), &SecretKey::new(KEY.into())).expect("saved");
+        store
+            .modify("example.com", |p| {
+                p.record(crate::core::profiles::Verification {
+                    at: "t1".into(),
+                    outcomes: vec![],
+                })
+            })
+            .expect("recorded");
+        let edit_ok = ProfileEdit {
+            domain: "example.com".into(),
+            from: "ops@example.com".into(),
+            port: Some(2525),
+            ..Default::default()
+        };
+        let edited = edit(&store, "example.com", edit_ok).expect("edited");
+        assert_eq!(edited.from, "ops@example.com");
+        assert_eq!(edited.endpoint.map(|e| e.port), Some(2525));
+        assert_eq!(
+            (edited.name.as_str(), edited.created.as_str()),
+            ("example.com", saved.profile.created.as_str())
+        );
+        assert_eq!(edited.history.len(), 1);
+        let bad = ProfileEdit {
+            domain: "example.com".into(),
+            from: "not an address".into(),
+            ..Default::default()
+        };
+        let findings = edit(&store, "example.com", bad).expect_err("refused");
+        assert!(findings.iter().any(|f| f.code == "profile.from_invalid"));
+        assert_eq!(
+            store.get("example.com").expect("kept").from,
+            "ops@example.com",
+            "a refused edit changes nothing"
+        );
     }
 
     #[test]

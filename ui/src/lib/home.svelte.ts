@@ -1,7 +1,7 @@
 // The home screen's re-verification: runs the core's checks for one or all saved profiles and keeps
 // what each run found and what changed. The checks and the comparison happen in Rust.
 import { operationId, failureOf, type CommandFailure } from './checks.svelte';
-import type { Ipc, ProfileVerification, SaveProfileReply } from './ipc';
+import type { EditProfileRequest, Ipc, Profile, ProfileVerification, SaveProfileReply } from './ipc';
 
 export class Reverify {
   /** Profiles being verified now (empty when idle). */
@@ -74,6 +74,57 @@ export class KeyRotation {
     } catch (error) {
       this.failure = failureOf(error);
       return false;
+    } finally {
+      this.saving = false;
+    }
+  }
+}
+
+/** Editing a saved profile's settings from the home screen; the core checks them like an add. */
+export class ProfileEditor {
+  open = $state<string | null>(null);
+  saving = $state(false);
+  replies = $state<Record<string, SaveProfileReply>>({});
+  failure = $state<CommandFailure | null>(null);
+
+  constructor(
+    private readonly ipc: Ipc,
+    private readonly refresh: () => Promise<void>,
+  ) {}
+
+  toggle(name: string): void {
+    this.open = this.open === name ? null : name;
+  }
+
+  /** The edit request pre-filled from `profile`. */
+  draft(profile: Profile): EditProfileRequest {
+    return {
+      profile: profile.name,
+      domain: profile.domain,
+      from: profile.from,
+      host: profile.endpoint?.host ?? null,
+      port: profile.endpoint?.port ?? null,
+      tls: profile.endpoint?.tls ?? null,
+      username: profile.username ?? null,
+      stream: profile.stream ?? null,
+      dkimSelectors: profile.dkim_selectors ?? [],
+      returnPath: profile.return_path ?? null,
+    };
+  }
+
+  async save(request: EditProfileRequest): Promise<void> {
+    if (this.saving) return;
+    this.saving = true;
+    this.failure = null;
+    try {
+      const reply = await this.ipc.editProfile(request);
+      this.replies = { ...this.replies, [request.profile]: reply };
+      if (reply.ok) {
+        this.open = null;
+        await this.refresh();
+      }
+    } catch (error) {
+      this.failure = failureOf(error);
     } finally {
       this.saving = false;
     }

@@ -23,6 +23,7 @@ import type { VerifyRequest } from './bindings/VerifyRequest';
 import type { ProviderPage } from './bindings/ProviderPage';
 import type { StartupReply } from './bindings/StartupReply';
 import type { RotateKeyRequest } from './bindings/RotateKeyRequest';
+import type { EditProfileRequest } from './bindings/EditProfileRequest';
 import type { Profile as SavedProfile } from './bindings/Profile';
 
 export type {
@@ -45,6 +46,7 @@ export type {
 export type { Profile } from './bindings/Profile';
 export type { Change } from './bindings/Change';
 export type { ProfileSummary } from './bindings/ProfileSummary';
+export type { EditProfileRequest };
 export type { ProfileVerification, SetPortRequest, VerifyRequest };
 export type { TlsMode } from './bindings/TlsMode';
 export type { Finding } from './bindings/Finding';
@@ -123,6 +125,8 @@ export const ipc = {
   cancelOperation: (id: string) => call<boolean>('cancel_operation', { id }),
   /** Replaces a saved profile's key (checked first; the old one stays if the new one fails). */
   rotateKey: (request: RotateKeyRequest) => call<SaveProfileReply>('rotate_key', { request }),
+  /** Edits a saved profile (not its name, provider or key), checked like an add. */
+  editProfile: (request: EditProfileRequest) => call<SaveProfileReply>('edit_profile', { request }),
   /** Re-verifies saved profiles (all when `names` is empty); results are recorded in their history. */
   verifyProfiles: (request: VerifyRequest) => call<ProfileVerification[]>('verify_profiles', { request }),
   /** Keeps the port that answered: moves the profile's endpoint to it. */

@@ -49,6 +49,7 @@ function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
     verifyProfiles: vi.fn(),
     setProfilePort: vi.fn(),
     rotateKey: vi.fn(),
+    editProfile: vi.fn(),
     ...overrides,
   };
 }
