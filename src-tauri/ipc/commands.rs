@@ -96,23 +96,25 @@ pub async fn save_profile(request: SaveProfileRequest) -> Result<SaveProfileRepl
         ..NewProfile::default()
     };
     let store = store()?;
-    blocking(
-        move || match service::add(&store, &OsKeychain::default(), new, &key) {
-            Ok(saved) => SaveProfileReply {
-                ok: true,
-                profile: Some(saved.profile),
-                masked_key: Some(saved.masked_key),
-                findings: saved.findings,
-            },
-            Err(e) => SaveProfileReply {
-                ok: false,
-                profile: None,
-                masked_key: None,
-                findings: e.findings().to_vec(),
-            },
+    blocking(move || reply_of(service::add(&store, &OsKeychain::default(), new, &key))).await
+}
+
+/// A save or rotation as the window sees it: the masked key and the findings, never the key.
+fn reply_of(result: Result<service::Saved, service::SaveError>) -> SaveProfileReply {
+    match result {
+        Ok(saved) => SaveProfileReply {
+            ok: true,
+            profile: Some(saved.profile),
+            masked_key: Some(saved.masked_key),
+            findings: saved.findings,
         },
-    )
-    .await
+        Err(e) => SaveProfileReply {
+            ok: false,
+            profile: None,
+            masked_key: None,
+            findings: e.findings().to_vec(),
+        },
+    }
 }
 
 fn profile_list(store: &ProfileStore) -> ProfileListReply {
@@ -225,22 +227,14 @@ pub async fn rotate_key(request: RotateKeyRequest) -> Result<SaveProfileReply, I
     let RotateKeyRequest { profile, key } = request;
     let key = SecretKey::new(key);
     let store = store()?;
-    blocking(
-        move || match service::rotate(&store, &OsKeychain::default(), &profile, &key) {
-            Ok(saved) => SaveProfileReply {
-                ok: true,
-                profile: Some(saved.profile),
-                masked_key: Some(saved.masked_key),
-                findings: saved.findings,
-            },
-            Err(e) => SaveProfileReply {
-                ok: false,
-                profile: None,
-                masked_key: None,
-                findings: e.findings().to_vec(),
-            },
-        },
-    )
+    blocking(move || {
+        reply_of(service::rotate(
+            &store,
+            &OsKeychain::default(),
+            &profile,
+            &key,
+        ))
+    })
     .await
 }
 
