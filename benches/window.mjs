@@ -17,12 +17,11 @@
 //
 // Env: APP (ours), EMPTY (empty window, tuned), EMPTY_DEFAULT (empty window, default profile),
 //      TAURI_DRIVER, RUNS (7), IDLE_MS (2000). Paths default to $CARGO_TARGET_DIR (or ./target).
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { freePort, request, start, startDbus, startXvfb } from '../tests/e2e/harness.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TARGET = resolve(ROOT, process.env.CARGO_TARGET_DIR ?? 'target');
@@ -40,80 +39,6 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => res(port));
-    });
-  });
-}
-
-/** Spawns `cmd` in its own process group; `stop()` ends the group by its leader's PID. */
-function start(cmd, args, options = {}) {
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  child.on('error', (e) => (output += `\nspawn failed: ${e.message}`));
-  const signal = (sig) => {
-    if (!child.pid) return;
-    try {
-      process.kill(-child.pid, sig);
-    } catch {
-      /* already gone */
-    }
-  };
-  return { child, output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
-}
-
-async function startXvfb(procs) {
-  const xvfb = start('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x900x24', '-nolisten', 'tcp'], {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-  });
-  procs.push(xvfb);
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`Xvfb did not start:\n${xvfb.output()}`)), DEADLINE_MS);
-    let text = '';
-    xvfb.child.stdio[3].on('data', (d) => {
-      text += d;
-      if (text.includes('\n')) {
-        clearTimeout(timer);
-        res(`:${text.trim()}`);
-      }
-    });
-    xvfb.child.on('exit', () => rej(new Error(`Xvfb exited:\n${xvfb.output()}`)));
-  });
-}
-
-async function startDbus(procs) {
-  const dbus = start('dbus-daemon', ['--session', '--nofork', '--print-address=1']);
-  procs.push(dbus);
-  const deadline = Date.now() + DEADLINE_MS;
-  while (Date.now() < deadline) {
-    const line = dbus.output().split('\n')[0];
-    if (line.startsWith('unix:')) return line.trim();
-    if (dbus.child.exitCode !== null) break;
-    await sleep(20);
-  }
-  throw new Error(`dbus-daemon did not start:\n${dbus.output()}`);
-}
-
-async function request(base, method, path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(DEADLINE_MS),
-  });
-  const json = await response.json();
-  if (!response.ok || json.value?.error) throw new Error(`WebDriver ${method} ${path} failed: ${JSON.stringify(json.value)}`);
-  return json.value;
-}
 
 /** pid → {ppid, comm} for every process we can read. */
 function processTable() {

@@ -103,6 +103,9 @@ async function request(base, method, path, body, timeoutMs = DEADLINE_MS) {
   return json.value;
 }
 
+// The pieces the window benchmark (benches/window.mjs) starts its runs with, too.
+export { freePort, request, start, startDbus, startXvfb };
+
 /** gnome-keyring on the private bus, unlocked with a throwaway password; resolves when it is on the bus. */
 async function startKeyring(procs, env) {
   const keyring = start('gnome-keyring-daemon', ['--foreground', '--components=secrets', '--unlock'], {
