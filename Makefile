@@ -15,8 +15,11 @@ TAURI_DRIVER_VERSION := 2.1.0
 TOOLS := .tools
 TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
 CARGO ?= cargo
+# Every target honours CARGO_TARGET_DIR (a shared target directory), like cargo itself.
+TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+APP_BIN := $(TARGET_DIR)/debug/inflowave-setup
 
-.PHONY: help run test deps test-deps ui lint test-rust test-ui test-browser test-e2e bindings-check screenshot clean bench-smtp bench-window
+.PHONY: help run test deps test-deps ui lint layering-check test-rust test-ui test-browser test-e2e bindings-check screenshot clean bench-smtp bench-window
 
 help:
 	@echo "make run    install what is missing, build, and open the wizard window"
@@ -42,11 +45,11 @@ ui/dist/index.html: $(UI_SOURCES)
 	@touch $@
 
 run: ui
-	$(CARGO) build --bin inflowave-setup
+	$(CARGO) build -p inflowave-setup --bin inflowave-setup
 	@if [[ -z "$${DISPLAY:-}" && -z "$${WAYLAND_DISPLAY:-}" ]]; then \
 	  echo "No display: DISPLAY and WAYLAND_DISPLAY are unset. The wizard is a window and needs one."; \
 	  echo "On a headless machine run:  xvfb-run -a make run"; exit 2; fi
-	target/debug/inflowave-setup
+	$(APP_BIN)
 
 lint: deps
 	$(CARGO) fmt --check
@@ -55,10 +58,20 @@ lint: deps
 
 # One debug build serves every Rust suite and the end-to-end tests. Tests that need a real component
 # start it themselves on loopback (tests/support/): the keychain tests a private D-Bus session with an
-# unlocked gnome-keyring, and so on.
-test-rust: test-deps ui
-	$(CARGO) clippy --all-targets --locked -- -D warnings
-	$(CARGO) test --locked --no-fail-fast
+# unlocked gnome-keyring, and so on. The window binary is built here too, for the end-to-end tests.
+test-rust: test-deps ui layering-check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) test --workspace --locked --no-fail-fast
+	$(CARGO) build --locked -p inflowave-setup --bin inflowave-setup
+
+# The layering the compiler enforces: the CLI (and the core under it) must build on a headless server
+# without WebKitGTK, so neither may have Tauri, wry or WebKitGTK anywhere in its dependency tree.
+layering-check:
+	@for crate in inflowave-setup-cli inflowave-core; do \
+	  if $(CARGO) tree --locked -p $$crate -e normal,build --prefix none | grep -iE '^(tauri|wry|webkit2gtk|gtk|tao)[- ]'; then \
+	    echo "$$crate depends on Tauri/WebKit (above): it must build on a headless server."; exit 1; fi; \
+	done
+	@echo "Layering: inflowave-core and inflowave-setup-cli have no Tauri, wry or WebKitGTK in their trees."
 
 # ts-rs regenerates the TypeScript bindings during `cargo test`; stale checked-in bindings fail here.
 bindings-check:
@@ -75,7 +88,7 @@ test-browser: test-deps ui
 	npm --prefix ui run test:browser
 
 test-e2e: test-deps
-	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(abspath target/debug/inflowave-setup) node --test tests/e2e/
+	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(APP_BIN) node --test tests/e2e/
 
 test: lint test-rust bindings-check test-ui test-browser test-e2e
 	@echo "All suites passed."
@@ -83,12 +96,13 @@ test: lint test-rust bindings-check test-ui test-browser test-e2e
 # Regenerates docs/screenshots/*.png (each step) and docs/screenshot.png from a real run of the real
 # window (under Xvfb, through WebDriver) against the real keychain, DNS and SMTP test servers.
 screenshot: test-deps ui
-	$(CARGO) build --bin inflowave-setup --example e2e_servers
-	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(abspath target/debug/inflowave-setup) node tests/e2e/screenshot.mjs docs/screenshots
+	$(CARGO) build -p inflowave-setup --bin inflowave-setup
+	$(CARGO) build -p inflowave-core --example e2e_servers
+	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(APP_BIN) node tests/e2e/screenshot.mjs docs/screenshots
 
 # Benchmark (not part of `make test`): send-test vs swaks, and the port probe with a black-holed port.
 bench-smtp: test-deps ui
-	$(CARGO) test --locked --test smtp_bench -- --ignored --nocapture
+	$(CARGO) test --locked -p inflowave-setup-cli --test smtp_bench -- --ignored --nocapture
 
 clean:
 	$(CARGO) clean
@@ -98,15 +112,15 @@ clean:
 # 100 ms per-query delay injected in front of a real Knot server. Figures go in docs/benchmarks.md.
 .PHONY: bench-dns
 bench-dns: test-deps
-	$(CARGO) test --test bench_dns -- --ignored --nocapture
+	$(CARGO) test --locked -p inflowave-core --test bench_dns -- --ignored --nocapture
 
 # Benchmark (not part of `make test`): the release window against an empty Tauri 2 window built the same
 # way (benches/empty-window, tauri versions pinned to ours by copying our Cargo.lock in): start-up to the
 # first painted <h1>, idle PSS of the whole process tree, binary sizes (tuned and cargo-default empty
 # builds), UI bundle gzipped. Release builds with LTO take minutes. Figures go in docs/benchmarks.md.
-BENCH_TARGET = $${CARGO_TARGET_DIR:-$(abspath target)}
+BENCH_TARGET = $(TARGET_DIR)
 bench-window: test-deps ui
-	$(CARGO) build --release --locked --bin inflowave-setup
+	$(CARGO) build --release --locked -p inflowave-setup --bin inflowave-setup
 	cp Cargo.lock benches/empty-window/Cargo.lock
 	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --release --manifest-path benches/empty-window/Cargo.toml
 	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --profile release-default --manifest-path benches/empty-window/Cargo.toml

@@ -3,8 +3,8 @@
 //!   profile_writer DIR churn          rewrite the whole file forever, each version self-consistent
 //!   profile_writer DIR add PREFIX N   add N profiles named PREFIX-i.example, one write each
 
-use inflowave_setup::core::profiles::store::ProfileStore;
-use inflowave_setup::core::profiles::{build, NewProfile, Profile};
+use inflowave_core::profiles::store::ProfileStore;
+use inflowave_core::profiles::{build, NewProfile, Profile};
 
 /// Profiles in each `churn` version: enough that a write takes a while.
 const CHURN_PROFILES: usize = 150;

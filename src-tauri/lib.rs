@@ -1,11 +1,9 @@
 //! Inflowave Setup: connects Inflowave to an email sending provider and re-verifies it later.
 //!
-//! Two layers live here. [`core`] is plain Rust with no Tauri types: the provider catalogue, key
-//! validation, and every other rule; the CLI (`inflowave-setup-cli`) and the window both call it.
-//! [`ipc`] holds the Tauri commands: thin adapters that deserialize, call the core, and return.
+//! The window app: the top crate of the workspace. Every rule and use case lives in the core crate
+//! ([`inflowave_core`], no Tauri); the CLI (`inflowave-setup-cli`, its own crate) calls the same core.
+//! [`ipc`] holds the Tauri commands: thin adapters that translate IPC types, call the core, and reply.
 
-pub mod cli;
-pub mod core;
 pub mod ipc;
 
 /// Opens the wizard window. Returns the process exit code.

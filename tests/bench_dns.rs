@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use dns_server::{DelayProxy, DnsServer};
 use hickory_resolver::proto::rr::RecordType;
-use inflowave_setup::core::catalogue;
-use inflowave_setup::core::dns::{self, resolver::DnsResolver, resolver::ResolverSettings};
+use inflowave_core::catalogue;
+use inflowave_core::dns::{self, resolver::DnsResolver, resolver::ResolverSettings};
 
 const DELAY: Duration = Duration::from_millis(100);
 const ROUNDS: usize = 7;
@@ -61,7 +61,7 @@ fn full_audit_against_the_slowest_chain() {
             audit
                 .findings
                 .iter()
-                .all(|f| f.severity != inflowave_setup::core::finding::Severity::Fail),
+                .all(|f| f.severity != inflowave_core::finding::Severity::Fail),
             "{:#?}",
             audit.findings
         );

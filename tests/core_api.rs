@@ -2,7 +2,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the test
 
-use inflowave_setup::core::{app, catalogue, finding::Severity, key_check, secret::SecretKey};
+use inflowave_core::{app, catalogue, finding::Severity, key_check, secret::SecretKey};
 
 #[test]
 fn the_core_answers_without_tauri() {

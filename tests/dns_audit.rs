@@ -12,9 +12,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use dns_server::{fixtures, DnsServer, SilentServer};
-use inflowave_setup::core::catalogue;
-use inflowave_setup::core::dns::{self, records_table, resolver::ResolverSettings};
-use inflowave_setup::core::finding::{Finding, Severity};
+use inflowave_core::catalogue;
+use inflowave_core::dns::{self, records_table, resolver::ResolverSettings};
+use inflowave_core::finding::{Finding, Severity};
 
 /// Every code a broken fixture is built to produce: each broken zone must yield its own and none of
 /// the others.

@@ -264,7 +264,7 @@ fn with_no_secret_service_the_error_says_so_and_how_to_fix_it() {
     }
     // No profile without its key: the name taken for the save was given back.
     let file = std::fs::read(dir.path().join("config/profiles.json")).unwrap_or_default();
-    let profiles = inflowave_setup::core::profiles::store::parse(&file).map(|f| f.profiles.len());
+    let profiles = inflowave_core::profiles::store::parse(&file).map(|f| f.profiles.len());
     assert!(
         file.is_empty() || profiles == Ok(0),
         "no profile without its key: {profiles:?}"

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use inflowave_setup::core::profiles::store::{parse, ProfileStore};
+use inflowave_core::profiles::store::{parse, ProfileStore};
 
 /// `target/<profile>/examples/profile_writer`, built by `cargo test` with the tests.
 fn writer() -> PathBuf {

@@ -9,11 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use harness::*;
-use inflowave_setup::core::catalogue;
-use inflowave_setup::core::secret::SecretKey;
-use inflowave_setup::core::smtp::{
-    self, Action, Deadlines, MessageSpec, Overrides, Request, Stage,
-};
+use inflowave_core::catalogue;
+use inflowave_core::secret::SecretKey;
+use inflowave_core::smtp::{self, Action, Deadlines, MessageSpec, Overrides, Request, Stage};
 use tokio_util::sync::CancellationToken;
 
 fn request(provider: &str, port: u16, ca: Option<Vec<u8>>, action: Action) -> Request {

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::core::catalogue;
-use crate::core::dns::{self, records_table};
-use crate::core::finding::all_passed;
+use inflowave_core::catalogue;
+use inflowave_core::dns::{self, records_table};
+use inflowave_core::finding::all_passed;
 
 use super::output::Output;
 use super::{EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};

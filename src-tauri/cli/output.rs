@@ -5,11 +5,11 @@ use std::io::IsTerminal;
 
 use serde_json::json;
 
-use crate::core::catalogue::{Provider, UsernameRule};
-use crate::core::finding::{all_passed, Finding, Severity};
-use crate::core::key_check::KeyCheck;
-use crate::core::profiles::Profile;
-use crate::core::secret::SecretKey;
+use inflowave_core::catalogue::{Provider, UsernameRule};
+use inflowave_core::finding::{all_passed, Finding, Severity};
+use inflowave_core::key_check::KeyCheck;
+use inflowave_core::profiles::Profile;
+use inflowave_core::secret::SecretKey;
 
 use super::profile_cmd::{effective, profile_json};
 

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::core::catalogue::{self, conventional_tls, Port, TlsMode};
-use crate::core::profiles::store::ProfileStore;
-use crate::core::smtp::probe::{probe_ports, ProbeRequest, DEFAULT_PROBE_DEADLINE};
+use inflowave_core::catalogue::{self, conventional_tls, Port, TlsMode};
+use inflowave_core::profiles::store::ProfileStore;
+use inflowave_core::smtp::probe::{probe_ports, ProbeRequest, DEFAULT_PROBE_DEADLINE};
 
 use super::output::Output;
 use super::runtime::run_cancellable;

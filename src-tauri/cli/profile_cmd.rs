@@ -4,12 +4,12 @@
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::core::catalogue::{self, TlsMode};
-use crate::core::finding::{Finding, Severity};
-use crate::core::keychain::{OsKeychain, SecretStore};
-use crate::core::profiles::service::{self, SaveError};
-use crate::core::profiles::store::ProfileStore;
-use crate::core::profiles::{NewProfile, Profile};
+use inflowave_core::catalogue::{self, TlsMode};
+use inflowave_core::finding::{Finding, Severity};
+use inflowave_core::keychain::{OsKeychain, SecretStore};
+use inflowave_core::profiles::service::{self, SaveError};
+use inflowave_core::profiles::store::ProfileStore;
+use inflowave_core::profiles::{NewProfile, Profile};
 
 use super::output::Output;
 use super::{stdin_key, EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};

@@ -8,14 +8,14 @@ use std::time::Duration;
 use clap::ValueEnum;
 use serde_json::json;
 
-use crate::core::catalogue::{self, TlsMode};
-use crate::core::finding::Finding;
-use crate::core::key_check;
-use crate::core::keychain::{OsKeychain, SecretStore};
-use crate::core::profiles::store::ProfileStore;
-use crate::core::secret::SecretKey;
-use crate::core::smtp::{self, Action, Deadlines, MessageSpec, Overrides, Request, Stage};
-use crate::core::verify;
+use inflowave_core::catalogue::{self, TlsMode};
+use inflowave_core::finding::Finding;
+use inflowave_core::key_check;
+use inflowave_core::keychain::{OsKeychain, SecretStore};
+use inflowave_core::profiles::store::ProfileStore;
+use inflowave_core::secret::SecretKey;
+use inflowave_core::smtp::{self, Action, Deadlines, MessageSpec, Overrides, Request, Stage};
+use inflowave_core::verify;
 
 use super::output::Output;
 use super::runtime::run_cancellable;
@@ -166,7 +166,7 @@ pub fn run(args: Args) -> u8 {
     drop(key);
     notes.append(&mut report.findings);
     report.findings = notes;
-    report.ok = crate::core::finding::all_passed(&report.findings);
+    report.ok = inflowave_core::finding::all_passed(&report.findings);
 
     if args.json {
         let mut value = json!({

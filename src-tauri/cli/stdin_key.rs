@@ -3,9 +3,9 @@
 
 use std::io::{IsTerminal, Read};
 
-use crate::core::secret::SecretKey;
+use inflowave_core::secret::SecretKey;
 
-use crate::core::key_check::MAX_KEY_BYTES;
+use inflowave_core::key_check::MAX_KEY_BYTES;
 
 /// Why the key could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::core::dns;
-use crate::core::finding::{Finding, Severity};
-use crate::core::keychain::OsKeychain;
-use crate::core::profiles::store::ProfileStore;
-use crate::core::smtp::Deadlines;
-use crate::core::verify::{self, ProfileVerification, VerifyOptions};
+use inflowave_core::dns;
+use inflowave_core::finding::{Finding, Severity};
+use inflowave_core::keychain::OsKeychain;
+use inflowave_core::profiles::store::ProfileStore;
+use inflowave_core::smtp::Deadlines;
+use inflowave_core::verify::{self, ProfileVerification, VerifyOptions};
 
 use super::output::Output;
 use super::runtime::run_cancellable;
@@ -84,23 +84,23 @@ pub fn run(args: Args) -> u8 {
         Ok((file, _)) => file.profiles,
         Err(e) => return out.could_not_run_with(e.to_finding()),
     };
-    let profiles = match &args.profile {
-        Some(name) => match profiles.into_iter().find(|p| &p.name == name) {
-            Some(p) => vec![p],
-            None => {
-                return out.could_not_run_with(
-                    crate::core::profiles::store::StoreError::NotFound(name.clone()).to_finding(),
-                )
-            }
-        },
-        None if profiles.is_empty() => {
-            return out.could_not_run(
+    let profiles =
+        match &args.profile {
+            Some(name) => match profiles.into_iter().find(|p| &p.name == name) {
+                Some(p) => vec![p],
+                None => {
+                    return out.could_not_run_with(
+                        inflowave_core::profiles::store::StoreError::NotFound(name.clone())
+                            .to_finding(),
+                    )
+                }
+            },
+            None if profiles.is_empty() => return out.could_not_run(
                 "verify.no_profiles",
                 "There are no saved profiles to verify. Add one: inflowave-setup-cli profile add …",
-            )
-        }
-        None => profiles,
-    };
+            ),
+            None => profiles,
+        };
 
     let options = VerifyOptions {
         dns: dns_options,

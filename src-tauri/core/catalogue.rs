@@ -3,7 +3,7 @@
 //! Hosts, ports and their TLS modes, how the SMTP username is formed, what the key looks like, which
 //! DNS records the provider relies on, where its dashboard pages are, and the limits worth showing.
 //! Adding a provider is adding an entry to [`PROVIDERS`]; the rules that read these fields live in
-//! [`crate::core::key_check`] (keys) and the DNS and SMTP modules.
+//! [`crate::key_check`] (keys) and the DNS and SMTP modules.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -62,7 +62,7 @@ pub enum UsernameRule {
     Supplied { hint: &'static str },
 }
 
-/// Which validation rules the key is checked against (see [`crate::core::key_check`]).
+/// Which validation rules the key is checked against (see [`crate::key_check`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]

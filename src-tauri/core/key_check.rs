@@ -6,9 +6,9 @@
 //! Account-vs-Server token, an SES key id where the SMTP password belongs…), and never echoes the key:
 //! findings report lengths, positions and character classes only.
 
-use crate::core::catalogue::{KeyRule, Provider, UsernameRule};
-use crate::core::finding::{all_passed, Finding};
-use crate::core::secret::SecretKey;
+use crate::catalogue::{KeyRule, Provider, UsernameRule};
+use crate::finding::{all_passed, Finding};
+use crate::secret::SecretKey;
 
 /// SendGrid API keys: `SG.` + 22 + `.` + 43 characters.
 pub const SENDGRID_KEY_LEN: usize = 69;
@@ -597,8 +597,8 @@ fn check_resend(key: &str, findings: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::catalogue::provider;
-    use crate::core::finding::Severity;
+    use crate::catalogue::provider;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     const SG: &str = "SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij-_01234";
@@ -847,12 +847,12 @@ mod tests {
 
     proptest! {
         #[test]
-        fn never_panics_on_any_input(id in prop::sample::select(crate::core::catalogue::ids()), s in ".{0,120}", u in proptest::option::of(".{0,40}")) {
+        fn never_panics_on_any_input(id in prop::sample::select(crate::catalogue::ids()), s in ".{0,120}", u in proptest::option::of(".{0,40}")) {
             let _ = check(id, u.as_deref(), &s);
         }
 
         #[test]
-        fn normalization_is_idempotent(id in prop::sample::select(crate::core::catalogue::ids()), s in "[ \t\r\n]{0,3}[!-~]{1,80}[ \t\r\n]{0,3}") {
+        fn normalization_is_idempotent(id in prop::sample::select(crate::catalogue::ids()), s in "[ \t\r\n]{0,3}[!-~]{1,80}[ \t\r\n]{0,3}") {
             let first = check(id, None, &s);
             if let Some(key) = first.key {
                 let second = check(id, None, key.expose());

@@ -1,7 +1,7 @@
 //! The OS keychain: where a profile's key lives (macOS Keychain, Windows Credential Manager, the
 //! Secret Service on Linux), through the `keyring` crate.
 //!
-//! One entry per profile: service [`crate::core::app::IDENTIFIER`], account = the profile name. The
+//! One entry per profile: service [`crate::app::IDENTIFIER`], account = the profile name. The
 //! key crosses this module only as a [`SecretKey`]. There is no fallback to a file: when no keychain
 //! is reachable, or it is locked, the error says so and how to fix it. Every call runs on its own
 //! thread with a deadline, because the Secret Service may wait on an unlock prompt that never comes on
@@ -10,9 +10,9 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::core::app::IDENTIFIER;
-use crate::core::finding::Finding;
-use crate::core::secret::SecretKey;
+use crate::app::IDENTIFIER;
+use crate::finding::Finding;
+use crate::secret::SecretKey;
 
 /// How long one keychain call may take before it is reported as hanging.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(20);

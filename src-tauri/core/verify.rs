@@ -11,14 +11,14 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
-use crate::core::catalogue;
-use crate::core::dns::{self, AuditOptions, AuditRequest, DnsError};
-use crate::core::finding::{all_passed, Finding, Severity};
-use crate::core::keychain::{KeychainError, SecretStore};
-use crate::core::profiles::store::{ProfileStore, StoreError};
-use crate::core::profiles::{now, Outcome, Profile, Verification};
-use crate::core::secret::SecretKey;
-use crate::core::smtp::{self, Action, Deadlines, MessageSpec, Overrides, Request};
+use crate::catalogue;
+use crate::dns::{self, AuditOptions, AuditRequest, DnsError};
+use crate::finding::{all_passed, Finding, Severity};
+use crate::keychain::{KeychainError, SecretStore};
+use crate::profiles::store::{ProfileStore, StoreError};
+use crate::profiles::{now, Outcome, Profile, Verification};
+use crate::secret::SecretKey;
+use crate::smtp::{self, Action, Deadlines, MessageSpec, Overrides, Request};
 
 /// How to verify.
 #[derive(Debug, Clone, Default)]
@@ -496,8 +496,8 @@ mod tests {
 
     #[test]
     fn a_summary_says_since_when_an_area_has_been_failing() {
-        let mut p = crate::core::profiles::build(
-            crate::core::profiles::NewProfile {
+        let mut p = crate::profiles::build(
+            crate::profiles::NewProfile {
                 provider: "sendgrid".into(),
                 domain: "example.com".into(),
                 from: "a@example.com".into(),

@@ -8,15 +8,15 @@ use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::core::catalogue::{self, Port, Provider};
-use crate::core::dns::{self, records_table, DnsAudit};
-use crate::core::finding::Finding;
-use crate::core::keychain::{OsKeychain, SecretStore as _};
-use crate::core::profiles::{self, Profile};
-use crate::core::smtp::probe::DEFAULT_PROBE_DEADLINE;
-use crate::core::smtp::probe::{probe_ports as probe, ProbeReport, ProbeRequest};
-use crate::core::smtp::{self, Deadlines, SendReport, Stage};
-use crate::core::verify::{self, ProfileVerification, VerifyOptions};
+use inflowave_core::catalogue::{self, Port, Provider};
+use inflowave_core::dns::{self, records_table, DnsAudit};
+use inflowave_core::finding::Finding;
+use inflowave_core::keychain::{OsKeychain, SecretStore as _};
+use inflowave_core::profiles::{self, Profile};
+use inflowave_core::smtp::probe::DEFAULT_PROBE_DEADLINE;
+use inflowave_core::smtp::probe::{probe_ports as probe, ProbeReport, ProbeRequest};
+use inflowave_core::smtp::{self, Deadlines, SendReport, Stage};
+use inflowave_core::verify::{self, ProfileVerification, VerifyOptions};
 
 use super::commands::{blocking, store};
 use super::operations::Operations;

@@ -1,9 +1,9 @@
 //! The Tauri commands. Each is a few lines: take the arguments, call the core, return.
 
-use crate::core::keychain::OsKeychain;
-use crate::core::profiles::store::ProfileStore;
-use crate::core::profiles::{service, NewProfile};
-use crate::core::{app, catalogue, key_check, secret::SecretKey};
+use inflowave_core::keychain::OsKeychain;
+use inflowave_core::profiles::store::ProfileStore;
+use inflowave_core::profiles::{service, NewProfile};
+use inflowave_core::{app, catalogue, key_check, secret::SecretKey};
 
 use super::types::{
     CheckKeyRequest, EditProfileRequest, IpcError, KeyCheckReport, ProfileListReply, ProviderPage,
@@ -123,7 +123,7 @@ fn profile_list(store: &ProfileStore) -> ProfileListReply {
             summaries: file
                 .profiles
                 .iter()
-                .map(crate::core::verify::summarize)
+                .map(inflowave_core::verify::summarize)
                 .collect(),
             profiles: file.profiles,
             findings: recovery.iter().map(|r| r.to_finding()).collect(),
@@ -157,7 +157,7 @@ pub(super) fn startup_data() -> StartupReply {
         Err(e) => ProfileListReply {
             profiles: Vec::new(),
             summaries: Vec::new(),
-            findings: vec![crate::core::finding::Finding::fail(
+            findings: vec![inflowave_core::finding::Finding::fail(
                 "profile.file_error",
                 "The profiles file could not be found",
                 e.message,

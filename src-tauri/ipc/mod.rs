@@ -1,4 +1,4 @@
-//! The IPC layer: Tauri commands as thin adapters into [`crate::core`], and the window's start-up.
+//! The IPC layer: Tauri commands as thin adapters into [`inflowave_core`], and the window's start-up.
 //!
 //! A command deserializes its arguments, calls the core, and returns a serializable result. No rule
 //! lives here. Errors cross IPC as [`IpcError`] (`{code, message}`), never as bare strings.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::core::finding::Finding;
+use inflowave_core::finding::Finding;
 
 /// An error that crosses IPC: the UI branches on `code`, shows `message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
@@ -56,7 +56,7 @@ pub struct SaveProfileRequest {
     pub name: Option<String>,
     pub host: Option<String>,
     pub port: Option<u16>,
-    pub tls: Option<crate::core::catalogue::TlsMode>,
+    pub tls: Option<inflowave_core::catalogue::TlsMode>,
     pub username: Option<String>,
     pub stream: Option<String>,
     /// Moved into a zeroizing secret as soon as it is deserialized; never sent back.
@@ -68,7 +68,7 @@ pub struct SaveProfileRequest {
 #[ts(export)]
 pub struct SaveProfileReply {
     pub ok: bool,
-    pub profile: Option<crate::core::profiles::Profile>,
+    pub profile: Option<inflowave_core::profiles::Profile>,
     /// `SG.Ab…wXyz`: the only form of the key the webview receives after saving.
     pub masked_key: Option<String>,
     pub findings: Vec<Finding>,
@@ -78,9 +78,9 @@ pub struct SaveProfileReply {
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 pub struct ProfileListReply {
-    pub profiles: Vec<crate::core::profiles::Profile>,
+    pub profiles: Vec<inflowave_core::profiles::Profile>,
     /// Each profile's standing from its history, in the same order.
-    pub summaries: Vec<crate::core::verify::ProfileSummary>,
+    pub summaries: Vec<inflowave_core::verify::ProfileSummary>,
     pub findings: Vec<Finding>,
 }
 
@@ -117,7 +117,7 @@ pub struct AuditDnsRequest {
 pub struct SmtpCheckRequest {
     /// The saved profile's name.
     pub profile: String,
-    pub action: crate::core::smtp::Action,
+    pub action: inflowave_core::smtp::Action,
     /// Recipient of the test message (the profile's From address when empty).
     pub to: Option<String>,
     /// A port to use for this attempt instead of the profile's (the port the probe found open).
@@ -173,8 +173,8 @@ pub enum ProviderPage {
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 pub struct StartupReply {
-    pub info: crate::core::app::AppInfo,
-    pub providers: Vec<crate::core::catalogue::Provider>,
+    pub info: inflowave_core::app::AppInfo,
+    pub providers: Vec<inflowave_core::catalogue::Provider>,
     pub profiles: ProfileListReply,
 }
 
@@ -198,7 +198,7 @@ pub struct EditProfileRequest {
     pub from: String,
     pub host: Option<String>,
     pub port: Option<u16>,
-    pub tls: Option<crate::core::catalogue::TlsMode>,
+    pub tls: Option<inflowave_core::catalogue::TlsMode>,
     pub username: Option<String>,
     pub stream: Option<String>,
     pub dkim_selectors: Vec<String>,

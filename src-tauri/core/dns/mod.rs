@@ -26,8 +26,8 @@ use serde::Serialize;
 use tokio::sync::OnceCell;
 use ts_rs::TS;
 
-use crate::core::catalogue::{DnsRequirement, Provider};
-use crate::core::finding::Finding;
+use crate::catalogue::{DnsRequirement, Provider};
+use crate::finding::Finding;
 use records_table::PastedRecord;
 use resolver::{Answer, DnsResolver, ResolverError, ResolverSettings, Value};
 
@@ -1366,7 +1366,7 @@ async fn run(ctx: &Ctx, request: &AuditRequest) -> Vec<Finding> {
 pub fn only_lookup_failures(findings: &[Finding]) -> bool {
     let fails: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.severity == crate::core::finding::Severity::Fail)
+        .filter(|f| f.severity == crate::finding::Severity::Fail)
         .collect();
     !fails.is_empty() && fails.iter().all(|f| f.code == "dns.lookup_failed")
 }

@@ -1,7 +1,7 @@
 //! Saved sending profiles: the non-secret settings of a sending domain (provider, domain, From
 //! address, optional endpoint override, Postmark stream) and the history of its verifications.
 //!
-//! The key is not here: it lives in the keychain under the profile's name ([`crate::core::keychain`]).
+//! The key is not here: it lives in the keychain under the profile's name ([`crate::keychain`]).
 //! [`store`] owns the settings file (atomic writes, a lock between processes, schema version).
 
 pub mod service;
@@ -10,8 +10,8 @@ pub mod store;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::core::catalogue::{self, TlsMode, UsernameRule};
-use crate::core::finding::{Finding, Severity};
+use crate::catalogue::{self, TlsMode, UsernameRule};
+use crate::finding::{Finding, Severity};
 
 /// How many verifications a profile keeps.
 pub const HISTORY_LIMIT: usize = 50;

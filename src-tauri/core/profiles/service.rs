@@ -6,11 +6,11 @@
 //! secret stays behind; removing deletes the key first, so a failure leaves a visible profile without
 //! a key (fixable) rather than an invisible key.
 
-use crate::core::catalogue;
-use crate::core::finding::Finding;
-use crate::core::key_check;
-use crate::core::keychain::SecretStore;
-use crate::core::secret::SecretKey;
+use crate::catalogue;
+use crate::finding::Finding;
+use crate::key_check;
+use crate::keychain::SecretStore;
+use crate::secret::SecretKey;
 
 use super::store::{ProfileStore, StoreError};
 use super::{build, now, NewProfile, Profile};
@@ -178,7 +178,7 @@ pub struct ProfileEdit {
     pub from: String,
     pub host: Option<String>,
     pub port: Option<u16>,
-    pub tls: Option<crate::core::catalogue::TlsMode>,
+    pub tls: Option<crate::catalogue::TlsMode>,
     pub username: Option<String>,
     pub stream: Option<String>,
     pub dkim_selectors: Vec<String>,
@@ -241,7 +241,7 @@ pub fn remove(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::keychain::{KeychainError, MemoryStore};
+    use crate::keychain::{KeychainError, MemoryStore};
 
     const KEY: &str = "SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij-_01234";
 
@@ -332,7 +332,7 @@ mod tests {
         let saved = add(&store, &keychain, new(), &SecretKey::new(KEY.into())).expect("saved");
         store
             .modify("example.com", |p| {
-                p.record(crate::core::profiles::Verification {
+                p.record(crate::profiles::Verification {
                     at: "t1".into(),
                     outcomes: vec![],
                 })

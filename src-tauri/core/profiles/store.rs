@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::app::IDENTIFIER;
-use crate::core::finding::Finding;
+use crate::app::IDENTIFIER;
+use crate::finding::Finding;
 
 use super::Profile;
 
@@ -325,7 +325,7 @@ pub fn parse(bytes: &[u8]) -> Result<ProfilesFile, Unreadable> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::profiles::{build, NewProfile};
+    use crate::profiles::{build, NewProfile};
 
     fn profile(domain: &str) -> Profile {
         build(

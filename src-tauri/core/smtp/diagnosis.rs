@@ -2,8 +2,8 @@
 //! understands, what the server said (always its own text), and the fix. Pure: unit tested with
 //! fabricated replies.
 
-use crate::core::catalogue::TlsMode;
-use crate::core::finding::Finding;
+use crate::catalogue::TlsMode;
+use crate::finding::Finding;
 
 use super::session::{Reply, SessionError, Step, TlsProblem};
 use super::target::{describe_tls, Target};
@@ -418,8 +418,8 @@ fn auth_finding(reply: &Reply, lower: &str, squashed: &str, ctx: &Context<'_>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::catalogue::provider;
-    use crate::core::smtp::target::{resolve, Overrides};
+    use crate::catalogue::provider;
+    use crate::smtp::target::{resolve, Overrides};
     use std::time::Duration;
 
     fn target(id: &str, username: Option<&str>) -> Target {

@@ -10,7 +10,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 
-use crate::core::catalogue::TlsMode;
+use crate::catalogue::TlsMode;
 
 use super::target::Target;
 
@@ -161,8 +161,8 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::catalogue::provider;
-    use crate::core::smtp::target::{resolve, Overrides};
+    use crate::catalogue::provider;
+    use crate::smtp::target::{resolve, Overrides};
 
     fn target() -> Target {
         let p = provider("postmark").expect("in the catalogue");

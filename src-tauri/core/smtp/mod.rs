@@ -24,9 +24,9 @@ use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 use zeroize::Zeroizing;
 
-use crate::core::catalogue::Provider;
-use crate::core::finding::{all_passed, Finding};
-use crate::core::secret::SecretKey;
+use crate::catalogue::Provider;
+use crate::finding::{all_passed, Finding};
+use crate::secret::SecretKey;
 
 pub use message::MessageSpec;
 pub use session::{Deadlines, Stage, Step};

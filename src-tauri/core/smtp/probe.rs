@@ -11,8 +11,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
-use crate::core::catalogue::{Port, Provider, TlsMode};
-use crate::core::finding::{all_passed, Finding};
+use crate::catalogue::{Port, Provider, TlsMode};
+use crate::finding::{all_passed, Finding};
 
 use super::diagnosis::{diagnose, Context};
 use super::session::{Deadlines, Reached, Session, Stage, TlsSetup, Track};

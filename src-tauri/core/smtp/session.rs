@@ -28,8 +28,8 @@ use tokio_rustls::TlsConnector;
 use ts_rs::TS;
 use zeroize::Zeroizing;
 
-use crate::core::catalogue::TlsMode;
-use crate::core::secret::SecretKey;
+use crate::catalogue::TlsMode;
+use crate::secret::SecretKey;
 
 use super::target::Target;
 use super::transcript::{Redactor, Transcript, REDACTED};

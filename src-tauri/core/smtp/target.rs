@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::core::catalogue::{conventional_tls, Provider, TlsMode, UsernameRule};
-use crate::core::finding::Finding;
+use crate::catalogue::{conventional_tls, Provider, TlsMode, UsernameRule};
+use crate::finding::Finding;
 
 /// What the admin typed over the catalogue's defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -270,7 +270,7 @@ impl TargetError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::catalogue::provider;
+    use crate::catalogue::provider;
 
     fn p(id: &str) -> &'static Provider {
         provider(id).expect("in the catalogue")

@@ -9,7 +9,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use zeroize::Zeroizing;
 
-use crate::core::secret::SecretKey;
+use crate::secret::SecretKey;
 
 /// Who wrote a transcript line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::core::{catalogue, key_check};
+use inflowave_core::{catalogue, key_check};
 use output::Output;
 
 /// Exit code: every check passed (warnings allowed).
@@ -82,7 +82,7 @@ enum Command {
 }
 
 /// Parses arguments, runs the subcommand, and returns its exit code.
-pub fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
