@@ -7,6 +7,7 @@ pub mod dns;
 pub mod finding;
 pub mod key_check;
 pub mod keychain;
+pub mod names;
 pub mod profiles;
 pub mod secret;
 pub mod smtp;

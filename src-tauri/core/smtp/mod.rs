@@ -192,7 +192,7 @@ pub async fn run(
     );
     let username_is_key = username.as_str() == key.expose();
     let smtp_token_pair =
-        !username_is_key && looks_like_uuid(&username) && looks_like_uuid(key.expose());
+        !username_is_key && crate::names::is_uuid(&username) && crate::names::is_uuid(key.expose());
     let ctx = Context {
         target: &target,
         username_is_key,
@@ -356,7 +356,7 @@ fn key_problem(key: &SecretKey) -> Option<Finding> {
                 .step("Pipe the key on standard input, or save it in a profile."),
         );
     }
-    if k.contains(['\r', '\n']) {
+    if crate::names::has_line_break(k) {
         return Some(
             Finding::fail(
                 "smtp.key_line_break",
@@ -367,15 +367,6 @@ fn key_problem(key: &SecretKey) -> Option<Finding> {
         );
     }
     None
-}
-
-fn looks_like_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn message_finding(e: &message::MessageError) -> Finding {
@@ -434,8 +425,10 @@ mod tests {
 
     #[test]
     fn uuids_are_recognised() {
-        assert!(looks_like_uuid("3f2b6c1e-9a8d-4e7f-b0c1-2d3e4f5a6b7c"));
-        assert!(!looks_like_uuid("apikey"));
+        assert!(crate::names::is_uuid(
+            "3f2b6c1e-9a8d-4e7f-b0c1-2d3e4f5a6b7c"
+        ));
+        assert!(!crate::names::is_uuid("apikey"));
     }
 
     #[test]
