@@ -236,6 +236,19 @@ impl Finding {
     }
 }
 
+/// The outcome of a whole check, for summaries that must tell "could not check" from "broken".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Verdict {
+    /// Nothing failed (warnings allowed).
+    Passed,
+    /// Something is wrong and the findings say what to fix.
+    Failed,
+    /// The check could not find out (DNS or the server did not answer): nothing was found broken.
+    CouldNotCheck,
+}
+
 /// `true` when no finding fails (warnings allowed): the meaning of exit code 0 and of `ok` in JSON.
 pub fn all_passed(findings: &[Finding]) -> bool {
     findings.iter().all(|f| f.severity != Severity::Fail)

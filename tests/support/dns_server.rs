@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 /// The fixture folder.
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dns")
+    // The repository root: the test binaries belong to crates two folders down (src-tauri/core, src-tauri/cli).
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/dns")
 }
 
 /// The zones every test server serves besides the domain under test: the providers' sides.

@@ -5,6 +5,7 @@
 //! [`store`] owns the settings file (atomic writes, a lock between processes, schema version).
 
 pub mod fields;
+pub mod requests;
 pub mod service;
 pub mod store;
 

@@ -5,15 +5,15 @@ use clap::Subcommand;
 use serde_json::json;
 
 use inflowave_core::catalogue::{self, TlsMode};
-use inflowave_core::finding::{Finding, Severity};
-use inflowave_core::keychain::{OsKeychain, SecretStore};
-use inflowave_core::profiles::service::{self, SaveError};
-use inflowave_core::profiles::store::ProfileStore;
+use inflowave_core::finding::Severity;
+use inflowave_core::profiles::service::{SaveError, Saved};
 use inflowave_core::profiles::{NewProfile, Profile};
+use inflowave_core::usecases::{self as uc, RotateKey, SaveProfile, Services, ShownProfile};
 
 use super::output::Output;
 use super::{stdin_key, EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};
 
+/// The `profile` subcommands.
 #[derive(Subcommand)]
 pub enum ProfileCommand {
     /// Save a sending profile; its key is read from standard input and stored in the OS keychain.
@@ -93,28 +93,7 @@ fn parse_tls(s: &str) -> Result<TlsMode, &'static str> {
 
 /// Runs a `profile` subcommand with the OS keychain and the default profile store.
 pub fn run(command: ProfileCommand) -> u8 {
-    let json = match &command {
-        ProfileCommand::Add { json, .. }
-        | ProfileCommand::List { json }
-        | ProfileCommand::Show { json, .. }
-        | ProfileCommand::RotateKey { json, .. }
-        | ProfileCommand::Remove { json, .. } => *json,
-    };
-    let out = Output::new(json);
-    let store = match ProfileStore::open_default() {
-        Ok(store) => store,
-        Err(e) => return out.could_not_run_with(e.to_finding()),
-    };
-    run_with(command, &out, &store, &OsKeychain::default())
-}
-
-/// Runs a `profile` subcommand against the given store and keychain.
-pub fn run_with(
-    command: ProfileCommand,
-    out: &Output,
-    store: &ProfileStore,
-    keychain: &dyn SecretStore,
-) -> u8 {
+    let services = Services::os();
     match command {
         ProfileCommand::Add {
             provider,
@@ -128,9 +107,9 @@ pub fn run_with(
             stream,
             dkim_selectors,
             return_path,
-            ..
+            json,
         } => {
-            let new = NewProfile {
+            let profile = NewProfile {
                 name,
                 provider,
                 domain,
@@ -143,81 +122,92 @@ pub fn run_with(
                 dkim_selectors,
                 return_path,
             };
-            add(out, store, keychain, new)
+            add(&Output::new(json), &services, profile)
         }
-        ProfileCommand::List { .. } => match store.load() {
-            Ok((file, recovery)) => {
-                let notes: Vec<Finding> = recovery.iter().map(|r| r.to_finding()).collect();
-                out.profile_list(&file.profiles, &notes);
-                EXIT_PASSED
-            }
-            Err(e) => out.could_not_run_with(e.to_finding()),
-        },
-        ProfileCommand::Show { name, .. } => {
-            let profile = match store.get(&name) {
-                Ok(p) => p,
-                Err(e) => return out.could_not_run_with(e.to_finding()),
-            };
-            match keychain.load(&name) {
-                Ok(key) => {
-                    out.profile(&profile, Some(&key.masked()), &[]);
+        ProfileCommand::List { json } => {
+            let out = Output::new(json);
+            match uc::list_profiles(&services) {
+                Ok(list) => {
+                    out.profile_list(&list.profiles, &list.findings);
                     EXIT_PASSED
                 }
-                Err(e) => {
-                    out.profile(&profile, None, &[e.to_finding()]);
+                Err(e) => out.could_not_run_with(e.0),
+            }
+        }
+        ProfileCommand::Show { name, json } => {
+            let out = Output::new(json);
+            match uc::show_profile(&services, &name) {
+                Ok(ShownProfile {
+                    profile,
+                    masked_key: Ok(masked),
+                }) => {
+                    out.profile(&profile, Some(&masked), &[]);
+                    EXIT_PASSED
+                }
+                Ok(ShownProfile {
+                    profile,
+                    masked_key: Err(finding),
+                }) => {
+                    out.profile(&profile, None, &[finding]);
                     EXIT_COULD_NOT_RUN
                 }
+                Err(e) => out.could_not_run_with(e.0),
             }
         }
-        ProfileCommand::RotateKey { name, .. } => rotate(out, store, keychain, &name),
-        ProfileCommand::Remove { name, .. } => match service::remove(store, keychain, &name) {
-            Ok(_) => {
-                out.message(
-                    json!({"ok": true, "removed": name}),
-                    &format!("Removed profile {name} and its keychain entry."),
-                );
-                EXIT_PASSED
+        ProfileCommand::RotateKey { name, json } => rotate(&Output::new(json), &services, name),
+        ProfileCommand::Remove { name, json } => {
+            let out = Output::new(json);
+            match uc::remove_profile(&services, &name) {
+                Ok(_) => {
+                    out.message(
+                        json!({"ok": true, "removed": name}),
+                        &format!("Removed profile {name} and its keychain entry."),
+                    );
+                    EXIT_PASSED
+                }
+                Err(e) => out.could_not_run_with(e.0),
             }
-            Err(finding) => out.could_not_run_with(finding),
-        },
+        }
     }
 }
 
-fn add(out: &Output, store: &ProfileStore, keychain: &dyn SecretStore, new: NewProfile) -> u8 {
+fn add(out: &Output, services: &Services, profile: NewProfile) -> u8 {
     // Check the fields and the name before asking for the key.
-    let profile = match service::precheck(store, &new) {
-        Ok(p) => p,
-        Err(e) => return report(out, &e),
-    };
-    let Some(provider) = catalogue::provider(&profile.provider) else {
-        return EXIT_COULD_NOT_RUN;
-    };
+    let provider =
+        match uc::check_new_profile(services, &profile).map(|p| catalogue::lookup(&p.provider)) {
+            Ok(Ok(provider)) => provider,
+            Ok(Err(finding)) => return out.could_not_run_with(finding),
+            Err(e) => return report(out, &e),
+        };
     let key = match stdin_key::read(&format!("{} {}: ", provider.name, provider.key_label)) {
         Ok(key) => key,
-        Err(e) => return out.could_not_run("cli.stdin_unreadable", &e.to_string()),
+        Err(finding) => return out.could_not_run_with(finding),
     };
-    match service::add(store, keychain, new, &key) {
-        Ok(saved) => {
-            out.profile(&saved.profile, Some(&saved.masked_key), &saved.findings);
-            EXIT_PASSED
-        }
-        Err(e) => report(out, &e),
-    }
+    saved(
+        out,
+        uc::save_profile(services, SaveProfile { profile, key }),
+    )
 }
 
-fn rotate(out: &Output, store: &ProfileStore, keychain: &dyn SecretStore, name: &str) -> u8 {
-    let profile = match store.get(name) {
-        Ok(p) => p,
-        Err(e) => return out.could_not_run_with(e.to_finding()),
+fn rotate(out: &Output, services: &Services, name: String) -> u8 {
+    let label = match uc::find_profile(services, &name).map(|p| catalogue::lookup(&p.provider)) {
+        Ok(Ok(p)) => format!("New {} {}: ", p.name, p.key_label),
+        Ok(Err(finding)) => return out.could_not_run_with(finding),
+        Err(e) => return out.could_not_run_with(e.0),
     };
-    let label = catalogue::provider(&profile.provider)
-        .map(|p| format!("New {} {}: ", p.name, p.key_label))
-        .unwrap_or_else(|| "New key: ".into());
     let key = match stdin_key::read(&label) {
         Ok(key) => key,
-        Err(e) => return out.could_not_run("cli.stdin_unreadable", &e.to_string()),
+        Err(finding) => return out.could_not_run_with(finding),
     };
-    match service::rotate(store, keychain, name, &key) {
+    saved(
+        out,
+        uc::rotate_key(services, RotateKey { profile: name, key }),
+    )
+}
+
+/// Prints a saved (or re-keyed) profile, or why it was not saved; returns the exit code.
+fn saved(out: &Output, result: Result<Saved, SaveError>) -> u8 {
+    match result {
         Ok(saved) => {
             out.profile(&saved.profile, Some(&saved.masked_key), &saved.findings);
             EXIT_PASSED
