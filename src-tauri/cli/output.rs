@@ -179,7 +179,7 @@ impl Output {
         outln!("    username  {username}");
         outln!(
             "    key       {}",
-            masked.unwrap_or("(not readable: see above)")
+            masked.unwrap_or("(in the OS keychain; not read)")
         );
         if let Some(stream) = &profile.stream {
             outln!("    stream    {stream}");

@@ -8,7 +8,9 @@ use inflowave_core::catalogue::{self, TlsMode};
 use inflowave_core::finding::Severity;
 use inflowave_core::profiles::service::{SaveError, Saved};
 use inflowave_core::profiles::{NewProfile, Profile};
-use inflowave_core::usecases::{self as uc, RotateKey, SaveProfile, Services, ShownProfile};
+use inflowave_core::usecases::{
+    self as uc, EditProfile, ProfileEdit, RotateKey, SaveProfile, Services, ShownProfile,
+};
 
 use super::output::Output;
 use super::{stdin_key, EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};
@@ -66,6 +68,39 @@ pub enum ProfileCommand {
     /// Show one profile, with its key masked.
     Show {
         name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a profile's settings (not its name, provider or key); what is not given stays.
+    Edit {
+        name: String,
+        /// The sending domain.
+        #[arg(long, value_name = "D")]
+        domain: Option<String>,
+        /// The From address (at the sending domain).
+        #[arg(long, value_name = "ADDR")]
+        from: Option<String>,
+        /// SMTP host, instead of the provider's.
+        #[arg(long, value_name = "H")]
+        host: Option<String>,
+        /// SMTP port.
+        #[arg(long, value_name = "N")]
+        port: Option<u16>,
+        /// TLS mode: starttls or implicit.
+        #[arg(long, value_name = "MODE", value_parser = parse_tls)]
+        tls: Option<TlsMode>,
+        /// SMTP username, for providers where you supply one.
+        #[arg(long, value_name = "U")]
+        username: Option<String>,
+        /// Postmark message stream id.
+        #[arg(long, value_name = "S")]
+        stream: Option<String>,
+        /// DKIM selectors to check besides the provider's (repeatable; replaces the saved ones).
+        #[arg(long = "dkim-selector", value_name = "S")]
+        dkim_selectors: Vec<String>,
+        /// The Return-Path host the provider gave (SendGrid: emNNNN).
+        #[arg(long, value_name = "HOST")]
+        return_path: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -152,6 +187,52 @@ pub fn run(command: ProfileCommand) -> u8 {
                     EXIT_COULD_NOT_RUN
                 }
                 Err(e) => out.could_not_run_with(e.0),
+            }
+        }
+        ProfileCommand::Edit {
+            name,
+            domain,
+            from,
+            host,
+            port,
+            tls,
+            username,
+            stream,
+            dkim_selectors,
+            return_path,
+            json,
+        } => {
+            let out = Output::new(json);
+            let current = match uc::find_profile(&services, &name) {
+                Ok(profile) => profile,
+                Err(e) => return out.could_not_run_with(e.0),
+            };
+            // What is not given stays as it is.
+            let mut edit = ProfileEdit::unchanged(&current);
+            edit.domain = domain.unwrap_or(edit.domain);
+            edit.from = from.unwrap_or(edit.from);
+            edit.host = host.or(edit.host);
+            edit.port = port.or(edit.port);
+            edit.tls = tls.or(edit.tls);
+            edit.username = username.or(edit.username);
+            edit.stream = stream.or(edit.stream);
+            if !dkim_selectors.is_empty() {
+                edit.dkim_selectors = dkim_selectors;
+            }
+            edit.return_path = return_path.or(edit.return_path);
+            let edited = uc::edit_profile(
+                &services,
+                EditProfile {
+                    profile: name,
+                    edit,
+                },
+            );
+            match edited {
+                Ok(profile) => {
+                    out.profile(&profile, None, &[]);
+                    EXIT_PASSED
+                }
+                Err(e) => report(&out, &e),
             }
         }
         ProfileCommand::RotateKey { name, json } => rotate(&Output::new(json), &services, name),

@@ -185,6 +185,24 @@ pub struct ProfileEdit {
     pub return_path: Option<String>,
 }
 
+impl ProfileEdit {
+    /// The edit that changes nothing: `profile`'s current settings, to change some of them.
+    pub fn unchanged(profile: &Profile) -> Self {
+        let endpoint = profile.endpoint.as_ref();
+        Self {
+            domain: profile.domain.clone(),
+            from: profile.from.clone(),
+            host: endpoint.map(|e| e.host.clone()),
+            port: endpoint.map(|e| e.port),
+            tls: endpoint.map(|e| e.tls),
+            username: profile.username.clone(),
+            stream: profile.stream.clone(),
+            dkim_selectors: profile.dkim_selectors.clone(),
+            return_path: profile.return_path.clone(),
+        }
+    }
+}
+
 /// Edits profile `name` with the same checks as adding one; its history and creation time stay.
 pub fn edit(store: &ProfileStore, name: &str, edit: ProfileEdit) -> Result<Profile, Vec<Finding>> {
     let at = now();
