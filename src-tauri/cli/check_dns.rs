@@ -135,7 +135,7 @@ pub fn run(args: Args) -> u8 {
                 Verdict::Failed => "DNS is NOT ready: fix the failures above, then check again",
                 Verdict::CouldNotCheck => "DNS could not be checked: try again",
             },
-            catalogue::provider(&audit.provider).map_or(audit.provider.as_str(), |p| p.name),
+            catalogue::name_of(&audit.provider),
             audit.domain,
             audit.elapsed_ms
         );

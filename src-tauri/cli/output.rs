@@ -10,7 +10,9 @@ use inflowave_core::finding::{all_passed, Finding, Offer, Severity};
 use inflowave_core::profiles::Profile;
 use inflowave_core::usecases::KeyCheckReport;
 
-use super::profile::{effective, profile_json};
+use inflowave_core::profiles::sign_in_summary;
+
+use super::profile::profile_json;
 
 use super::EXIT_COULD_NOT_RUN;
 
@@ -170,7 +172,7 @@ impl Output {
         if !findings.is_empty() {
             outln!();
         }
-        let (username, endpoint) = effective(profile);
+        let (username, endpoint) = sign_in_summary(profile);
         outln!("{}", self.paint("1", &profile.name));
         outln!("    provider  {}", profile.provider);
         outln!("    domain    {}", profile.domain);

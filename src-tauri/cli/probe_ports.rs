@@ -88,8 +88,7 @@ pub fn run(args: Args) -> u8 {
         Ok(Err(e)) => return out.could_not_run_with(e.0),
         Err(finding) => return out.could_not_run_with(finding),
     };
-    let provider =
-        catalogue::provider(&report.provider).map_or(report.provider.as_str(), |p| p.name);
+    let provider = catalogue::name_of(&report.provider);
     if args.json {
         outln!("{}", json!(report));
     } else {

@@ -317,30 +317,10 @@ fn report(out: &Output, error: &SaveError) -> u8 {
 pub fn profile_json(profile: &Profile, masked: Option<&str>) -> serde_json::Value {
     let mut v = serde_json::to_value(profile).unwrap_or_default();
     if let Some(obj) = v.as_object_mut() {
-        let (username, endpoint) = effective(profile);
+        let (username, endpoint) = inflowave_core::profiles::sign_in_summary(profile);
         obj.insert("masked_key".into(), json!(masked));
         obj.insert("smtp_username".into(), json!(username));
         obj.insert("smtp".into(), json!(endpoint));
     }
     v
-}
-
-/// The username rule and endpoint the profile signs in with, for display.
-pub fn effective(profile: &Profile) -> (String, String) {
-    let provider = catalogue::provider(&profile.provider);
-    let username = match (provider.map(|p| p.username), &profile.username) {
-        (_, Some(u)) => u.clone(),
-        (Some(catalogue::UsernameRule::Literal { value }), None) => value.to_owned(),
-        (Some(catalogue::UsernameRule::SameAsKey { .. }), None) => "(the key itself)".to_owned(),
-        _ => "(none)".to_owned(),
-    };
-    let endpoint = match (&profile.endpoint, provider) {
-        (Some(e), _) => format!("{}:{} {}", e.host, e.port, e.tls.as_str()),
-        (None, Some(p)) => match (p.default_host(), p.default_port()) {
-            (Some(h), Some(port)) => format!("{h}:{} {}", port.port, port.tls.as_str()),
-            _ => "(none)".to_owned(),
-        },
-        _ => "(none)".to_owned(),
-    };
-    (username, endpoint)
 }

@@ -520,6 +520,11 @@ pub fn lookup(id: &str) -> Result<&'static Provider, crate::finding::Finding> {
     })
 }
 
+/// The provider's name for people ("SendGrid"), or the id itself when this version does not know it.
+pub fn name_of(id: &str) -> &str {
+    provider(id).map_or(id, |p| p.name)
+}
+
 /// Every provider id, for error messages and `--help`.
 pub fn ids() -> Vec<&'static str> {
     PROVIDERS.iter().map(|p| p.id).collect()

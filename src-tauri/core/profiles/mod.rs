@@ -91,6 +91,27 @@ impl Profile {
     }
 }
 
+/// The username and endpoint (`host:port tls`) `profile` signs in with, for display: its own, else
+/// the provider's rule and default ("(the key itself)" where the key is the username).
+pub fn sign_in_summary(profile: &Profile) -> (String, String) {
+    let provider = catalogue::provider(&profile.provider);
+    let username = match (provider.map(|p| p.username), &profile.username) {
+        (_, Some(u)) => u.clone(),
+        (Some(catalogue::UsernameRule::Literal { value }), None) => value.to_owned(),
+        (Some(catalogue::UsernameRule::SameAsKey { .. }), None) => "(the key itself)".to_owned(),
+        _ => "(none)".to_owned(),
+    };
+    let endpoint = match (&profile.endpoint, provider) {
+        (Some(e), _) => format!("{}:{} {}", e.host, e.port, e.tls.as_str()),
+        (None, Some(p)) => match (p.default_host(), p.default_port()) {
+            (Some(h), Some(port)) => format!("{h}:{} {}", port.port, port.tls.as_str()),
+            _ => "(none)".to_owned(),
+        },
+        _ => "(none)".to_owned(),
+    };
+    (username, endpoint)
+}
+
 /// The profile's endpoint moved to `port` (the host stays; the TLS mode is the provider's on that
 /// port, or the port's conventional one): what "use the port that answered" saves.
 pub fn endpoint_on_port(profile: &Profile, port: u16) -> Result<Endpoint, Finding> {

@@ -65,8 +65,7 @@ pub fn add(
 ) -> Result<Saved, SaveError> {
     let typed_username = new.username.clone();
     let mut profile = precheck(store, &new)?;
-    let provider =
-        catalogue::provider(&profile.provider).ok_or_else(|| SaveError::Invalid(Vec::new()))?;
+    let provider = catalogue::lookup(&profile.provider).map_err(|f| SaveError::Invalid(vec![f]))?;
     let check = key_check::validate(provider, typed_username.as_deref(), key);
     let mut findings = check.findings;
     let Some(key) = check.key else {
@@ -132,16 +131,7 @@ pub fn rotate(
     let profile = store
         .get(name)
         .map_err(|e| SaveError::Invalid(vec![e.to_finding()]))?;
-    let provider = catalogue::provider(&profile.provider).ok_or_else(|| {
-        SaveError::Invalid(vec![Finding::fail(
-            "provider.unknown",
-            "Unknown provider",
-            format!(
-                "Profile {name} names a provider this version does not know: {:?}.",
-                profile.provider
-            ),
-        )])
-    })?;
+    let provider = catalogue::lookup(&profile.provider).map_err(|f| SaveError::Invalid(vec![f]))?;
     let check = key_check::validate(provider, profile.username.as_deref(), key);
     let mut findings = check.findings;
     let Some(key) = check.key else {
