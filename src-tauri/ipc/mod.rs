@@ -15,7 +15,7 @@ use tauri::Runtime;
 
 pub use types::IpcError;
 
-/// The app's commands and state on a Tauri builder: the real window's ([`run`]) and the tests' mock
+/// The app's commands and state on a Tauri builder: the real window's ([`open_window`]) and the tests' mock
 /// runtime use the same.
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
