@@ -202,7 +202,10 @@ pub static PROVIDERS: &[Provider] = &[
         id: "sendgrid",
         name: "SendGrid",
         best_for: "Transactional and bulk mail from one account.",
-        hosts: &[Host { host: "smtp.sendgrid.net", label: "all mail" }],
+        hosts: &[
+            Host { host: "smtp.sendgrid.net", label: "all mail" },
+            Host { host: "smtp.eu.sendgrid.net", label: "EU regional subusers" },
+        ],
         ports: STANDARD_PORTS,
         username: UsernameRule::Literal { value: "apikey" },
         key_rule: KeyRule::SendgridApiKey,

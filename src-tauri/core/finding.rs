@@ -62,7 +62,8 @@ impl Area {
     /// The area a finding code belongs to, from the code's first part (`dkim.missing` → DKIM).
     pub fn of_code(code: &str) -> Area {
         match code.split('.').next().unwrap_or(code) {
-            "key" | "username" | "sendgrid" | "postmark" | "ses" | "brevo" | "resend" => Area::Key,
+            "key" | "username" | "api" | "sendgrid" | "postmark" | "mailgun" | "ses" | "brevo"
+            | "resend" => Area::Key,
             "keychain" => Area::Keychain,
             "profile" => Area::Profile,
             "spf" => Area::Spf,

@@ -10,6 +10,7 @@ pub mod key_check;
 pub mod keychain;
 pub mod names;
 pub mod profiles;
+pub mod provider_api;
 pub mod secret;
 pub mod smtp;
 pub mod usecases;

@@ -381,7 +381,8 @@ fn message_finding(e: &message::MessageError) -> Finding {
     }
 }
 
-fn tls_setup_finding(e: &TlsSetupError) -> Finding {
+/// The finding for a TLS configuration that could not be built (also the pre-flight's).
+pub(crate) fn tls_setup_finding(e: &TlsSetupError) -> Finding {
     match e {
         TlsSetupError::CaEmpty | TlsSetupError::CaInvalid(_) => Finding::fail(
             "smtp.ca_file_invalid",

@@ -230,6 +230,7 @@ pub enum TlsSetupError {
 /// The TLS client configuration: the platform verifier plus extra trusted roots. Built once per run.
 #[derive(Clone)]
 pub struct TlsSetup {
+    config: Arc<rustls::ClientConfig>,
     connector: TlsConnector,
 }
 
@@ -256,9 +257,17 @@ impl TlsSetup {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
+        let config = Arc::new(config);
         Ok(Self {
-            connector: TlsConnector::from(Arc::new(config)),
+            connector: TlsConnector::from(config.clone()),
+            config,
         })
+    }
+
+    /// The same client configuration, for the HTTPS client of the provider APIs
+    /// ([`crate::provider_api`]): one trust decision for SMTP and HTTPS.
+    pub fn client_config(&self) -> rustls::ClientConfig {
+        self.config.as_ref().clone()
     }
 }
 

@@ -7,7 +7,7 @@
 //! | what the admin does | function |
 //! | --- | --- |
 //! | opens the app | [`startup`], [`providers`] |
-//! | pastes a key | [`check_key`] |
+//! | pastes a key | [`check_key`], then asks the provider about it: [`preflight_key`] |
 //! | saves, edits, re-keys, removes a profile | [`check_new_profile`], [`save_profile`], [`edit_profile`], [`rotate_key`], [`remove_profile`], [`list_profiles`], [`find_profile`], [`show_profile`], [`keep_port`] |
 //! | checks DNS (for a profile, or ad hoc with a pasted table) | [`audit_dns`] |
 //! | checks sign-in or sends a test message | [`check_smtp`] |
@@ -23,6 +23,7 @@
 mod dns_audit;
 mod key;
 mod ports;
+mod preflight;
 mod profile;
 mod settings;
 mod smtp_check;
@@ -35,6 +36,7 @@ pub use crate::profiles::service::{ProfileEdit, SaveError, Saved};
 pub use dns_audit::{audit_dns, AuditDns, DnsReport, DnsSubject};
 pub use key::{check_key, CheckKey, KeyCheckReport};
 pub use ports::{probe_ports, ProbePorts, ProbeSubject};
+pub use preflight::{preflight_key, PreflightKey, PreflightReport, PREFLIGHT_DEADLINE};
 pub use profile::{
     check_new_profile, edit_profile, find_profile, keep_port, list_profiles, remove_profile,
     rotate_key, save_profile, show_profile, EditProfile, KeepPort, ProfileList, RotateKey,

@@ -1,0 +1,267 @@
+//! The pre-flight: what each provider's own HTTPS API says about a pasted key — its kind, whether
+//! it is valid, what it may do — before any SMTP attempt, and the DNS records the provider expects
+//! for the sending domain, in the shape the DNS audit takes as pasted records.
+//!
+//! The rules, from `PROVIDER-APIS.md`: a 429, a 5xx, a timeout, an unreachable host or an answer
+//! that is not the documented JSON is "could not check" (`api.could_not_check`, a warning with the
+//! reason), never "bad key"; a 403 on an endpoint the key need not reach is never "bad key"; only
+//! the provider's own words (its documented error bodies) blame the key.
+//!
+//! One file per provider; [`client`] is the HTTPS client they share.
+
+mod brevo;
+pub mod client;
+mod mailgun;
+mod postmark;
+mod resend;
+mod sendgrid;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::catalogue::Provider;
+use crate::dns::records_table::PastedRecord;
+use crate::finding::{Finding, Offer, Severity};
+use crate::secret::SecretKey;
+
+use client::{Api, ApiClient, Reply, Unanswered};
+
+/// What the pre-flight is asked.
+pub struct Subject<'a> {
+    pub provider: &'static Provider,
+    pub key: &'a SecretKey,
+    /// The sending domain, to fetch the provider's records for it.
+    pub domain: Option<&'a str>,
+    /// Postmark's message stream id (default: the provider's default stream).
+    pub stream: Option<&'a str>,
+}
+
+/// One DNS record as the provider's API lists it, with the provider's own verdict on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ProviderRecord {
+    /// What it is for, in the provider's terms ("DKIM 1", "Return-Path").
+    pub label: String,
+    /// `CNAME`, `TXT`, `MX`.
+    #[serde(rename = "type")]
+    pub rtype: String,
+    /// Fully qualified, lower-case, no trailing dot.
+    pub host: String,
+    pub value: String,
+    /// The provider's own `valid`/`verified` flag, when it gives one.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid: Option<bool>,
+}
+
+/// The records the provider expects for the sending domain, read from its API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ProviderRecords {
+    /// The provider's id (`sendgrid`).
+    pub provider: String,
+    pub domain: String,
+    /// The provider's verdict on the whole domain, when it gives one.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid: Option<bool>,
+    pub records: Vec<ProviderRecord>,
+}
+
+impl ProviderRecords {
+    /// The records as the DNS audit takes pasted ones ([`crate::dns::AuditRequest::pasted`]).
+    pub fn pasted(&self) -> Vec<PastedRecord> {
+        self.records
+            .iter()
+            .map(|r| PastedRecord {
+                rtype: r.rtype.to_ascii_uppercase(),
+                host: normal_host(&r.host),
+                value: r
+                    .value
+                    .trim()
+                    .trim_matches('"')
+                    .trim_end_matches('.')
+                    .to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// A host name as the DNS audit compares them: lower-case, no trailing dot.
+fn normal_host(host: &str) -> String {
+    host.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// How far the pre-flight got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Reach {
+    /// The provider answered about the key.
+    Checked,
+    /// The provider could not be asked (network, rate limit, its own error): nothing is known.
+    CouldNotCheck,
+    /// The provider's API cannot check this kind of key (an SMTP-only password), or it has none.
+    NotCheckable,
+}
+
+/// The pre-flight's result.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    pub reach: Reach,
+    pub findings: Vec<Finding>,
+    /// The provider's records for the domain, when the key may read them.
+    pub records: Option<ProviderRecords>,
+}
+
+impl Preflight {
+    fn checked(findings: Vec<Finding>) -> Self {
+        let reach = if findings.iter().any(|f| f.code == "api.could_not_check") {
+            Reach::CouldNotCheck
+        } else {
+            Reach::Checked
+        };
+        Self {
+            reach,
+            findings,
+            records: None,
+        }
+    }
+
+    fn could_not_check(finding: Finding) -> Self {
+        Self {
+            reach: Reach::CouldNotCheck,
+            findings: vec![finding],
+            records: None,
+        }
+    }
+
+    /// `true` when the provider itself refused the key (its own words): a sign-in would fail too.
+    pub fn key_refused(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Fail && f.offers.contains(&Offer::ReplaceKey))
+    }
+}
+
+/// Asks the provider's API about `subject.key` (and the domain's records), with `client`.
+pub async fn run(client: &ApiClient, subject: &Subject<'_>) -> Preflight {
+    match subject.provider.id {
+        "sendgrid" => sendgrid::preflight(client, subject).await,
+        "postmark" | "postmark-broadcasts" => postmark::preflight(client, subject).await,
+        "mailgun" => mailgun::preflight(client, subject).await,
+        "resend" => resend::preflight(client, subject).await,
+        "brevo" => brevo::preflight(client, subject).await,
+        _ => not_checkable(format!(
+            "{} has no API that can check this key; the sign-in check will.",
+            subject.provider.name
+        )),
+    }
+}
+
+/// The pre-flight does not apply to this key or provider.
+fn not_checkable(detail: String) -> Preflight {
+    Preflight {
+        reach: Reach::NotCheckable,
+        findings: vec![Finding::pass(
+            "api.not_checkable",
+            "No API pre-flight for this key",
+            detail,
+        )],
+        records: None,
+    }
+}
+
+/// The warning for a question the provider did not answer: nothing is known about the key.
+pub fn could_not_check(api: Api, why: impl std::fmt::Display) -> Finding {
+    Finding::warn(
+        "api.could_not_check",
+        format!("{} could not check the key", api.label()),
+        format!(
+            "{} did not answer the pre-flight: {why}. Nothing was found wrong with the key; the \
+             other checks still run.",
+            api.label()
+        ),
+    )
+    .step("Run the check again later; if it keeps failing, check this computer's network access to the provider.")
+}
+
+fn unanswered(api: Api, e: &Unanswered) -> Finding {
+    could_not_check(api, e)
+}
+
+/// The warning for an answer that says nothing about the key: rate limited, the provider's own
+/// trouble, or a status it does not document for this request.
+fn inconclusive(api: Api, reply: &Reply) -> Finding {
+    let why = match reply.status {
+        429 => format!(
+            "it is rate limiting requests (HTTP 429{})",
+            if reply.rate_limit.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", reply.rate_limit.join(", "))
+            }
+        ),
+        s if s >= 500 => format!("it reported a problem on its side (HTTP {s})"),
+        s => format!("it answered HTTP {s}, which says nothing certain about the key"),
+    };
+    could_not_check(api, why)
+}
+
+/// The warning for a 200 whose body is not the JSON the provider documents.
+fn malformed(api: Api, e: &serde_json::Error) -> Finding {
+    could_not_check(
+        api,
+        format!("its answer was not the JSON it documents ({e})"),
+    )
+}
+
+/// `GET` for an endpoint whose only useful answer is 200 with `T`; anything else is the
+/// could-not-check finding (the callers ask only what the key has already been proven to reach).
+async fn get_json<T: serde::de::DeserializeOwned>(
+    client: &ApiClient,
+    api: Api,
+    path: &str,
+    query: &[(&str, &str)],
+    auth: client::Auth<'_>,
+) -> Result<T, Finding> {
+    match client.get(api, path, query, auth).await {
+        Err(e) => Err(unanswered(api, &e)),
+        Ok(reply) if reply.status == 200 => parse(api, &reply),
+        Ok(reply) => Err(inconclusive(api, &reply)),
+    }
+}
+
+/// `reply`'s body as `T`, or the malformed-answer finding.
+fn parse<T: serde::de::DeserializeOwned>(api: Api, reply: &Reply) -> Result<T, Finding> {
+    serde_json::from_slice(&reply.body).map_err(|e| malformed(api, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_records_become_pasted_records_the_dns_audit_compares() {
+        let records = ProviderRecords {
+            provider: "sendgrid".into(),
+            domain: "example.com".into(),
+            valid: Some(true),
+            records: vec![ProviderRecord {
+                label: "DKIM 1".into(),
+                rtype: "cname".into(),
+                host: "S1._domainkey.Example.com.".into(),
+                value: "s1.domainkey.u7.wl.sendgrid.net.".into(),
+                valid: Some(true),
+            }],
+        };
+        assert_eq!(
+            records.pasted(),
+            vec![PastedRecord {
+                rtype: "CNAME".into(),
+                host: "s1._domainkey.example.com".into(),
+                value: "s1.domainkey.u7.wl.sendgrid.net".into(),
+            }]
+        );
+    }
+}

@@ -1,0 +1,284 @@
+//! SendGrid: `GET /v3/scopes` says whether the key is valid and what it may do (any key may read
+//! it); `GET /v3/whitelabel/domains` lists the domain-authentication records (scope
+//! `whitelabel.read`). A key the global API refuses is tried on the EU API before it is called bad:
+//! EU regional subusers' keys work only there.
+
+use serde::Deserialize;
+
+use crate::finding::{Finding, Offer};
+
+use super::client::{Api, ApiClient, Auth, Reply};
+use super::{
+    get_json, inconclusive, parse, unanswered, Preflight, ProviderRecord, ProviderRecords, Subject,
+};
+
+const API_KEYS: &str = "https://app.sendgrid.com/settings/api_keys";
+const SENDER_AUTH: &str = "https://app.sendgrid.com/settings/sender_auth";
+
+#[derive(Deserialize)]
+struct Scopes {
+    scopes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Errors {
+    errors: Vec<ErrorItem>,
+}
+
+#[derive(Deserialize)]
+struct ErrorItem {
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct DomainAuth {
+    domain: String,
+    #[serde(default)]
+    valid: Option<bool>,
+    #[serde(default)]
+    default: bool,
+    dns: DomainDns,
+}
+
+#[derive(Deserialize)]
+struct DomainDns {
+    mail_cname: Option<DnsEntry>,
+    dkim1: Option<DnsEntry>,
+    dkim2: Option<DnsEntry>,
+}
+
+#[derive(Deserialize)]
+struct DnsEntry {
+    #[serde(default)]
+    valid: Option<bool>,
+    #[serde(rename = "type")]
+    rtype: String,
+    host: String,
+    data: String,
+}
+
+/// What SendGrid said about the key on one region's API.
+enum Verdict {
+    Scopes(Vec<String>),
+    /// SendGrid's own words refusing the key (401/403/400 with its error envelope).
+    Refused(String),
+    Unknown(Finding),
+}
+
+async fn scopes(client: &ApiClient, api: Api, subject: &Subject<'_>) -> Verdict {
+    let reply = match client
+        .get(api, "/v3/scopes", &[], Auth::Bearer(subject.key))
+        .await
+    {
+        Ok(reply) => reply,
+        Err(e) => return Verdict::Unknown(unanswered(api, &e)),
+    };
+    match reply.status {
+        200 => match parse::<Scopes>(api, &reply) {
+            Ok(s) => Verdict::Scopes(s.scopes),
+            Err(f) => Verdict::Unknown(f),
+        },
+        400 | 401 | 403 => match refusal(&reply) {
+            Some(words) => Verdict::Refused(words),
+            None => Verdict::Unknown(inconclusive(api, &reply)),
+        },
+        _ => Verdict::Unknown(inconclusive(api, &reply)),
+    }
+}
+
+/// SendGrid's message when it is one of its words for a refused key. SendGrid spreads them over
+/// 400, 401 and 403 and publishes no codes: the message decides. `access forbidden` (a valid key
+/// lacking a scope) is not one of them.
+fn refusal(reply: &Reply) -> Option<String> {
+    let errors: Errors = serde_json::from_slice(&reply.body).ok()?;
+    errors.errors.into_iter().map(|e| e.message).find(|m| {
+        let m = m.to_ascii_lowercase();
+        [
+            "authorization grant is invalid",
+            "wrong credentials",
+            "authorization required",
+            "unauthorized",
+        ]
+        .iter()
+        .any(|w| m.contains(w))
+    })
+}
+
+pub(super) async fn preflight(client: &ApiClient, subject: &Subject<'_>) -> Preflight {
+    let (api, scopes) = match scopes(client, Api::Sendgrid, subject).await {
+        Verdict::Scopes(s) => (Api::Sendgrid, s),
+        Verdict::Unknown(f) => return Preflight::could_not_check(f),
+        Verdict::Refused(global) => match scopes(client, Api::SendgridEu, subject).await {
+            Verdict::Scopes(s) => (Api::SendgridEu, s),
+            Verdict::Refused(_) => return Preflight::checked(vec![refused(&global)]),
+            Verdict::Unknown(f) => {
+                let mut f = f;
+                f.detail.push_str(&format!(
+                    " SendGrid's global API refused the key (“{global}”); an EU regional \
+                     subuser's key is refused there, so the EU API had to be asked."
+                ));
+                return Preflight::could_not_check(f);
+            }
+        },
+    };
+    let mut findings = Vec::new();
+    if api == Api::SendgridEu {
+        findings.push(
+            Finding::warn(
+                "sendgrid.eu_region",
+                "This is an EU regional key: send through smtp.eu.sendgrid.net",
+                "SendGrid's EU API (api.eu.sendgrid.com) accepts this key and the global API does \
+                 not: it belongs to an EU regional subuser, which signs in only on the EU host.",
+            )
+            .step("Set the SMTP host to smtp.eu.sendgrid.net (the same ports, username apikey)."),
+        );
+    }
+    if scopes.iter().any(|s| s == "mail.send") {
+        findings.push(Finding::pass(
+            "sendgrid.mail_send_allowed",
+            "SendGrid accepts the key, and it may send mail",
+            format!(
+                "SendGrid lists {} permission(s) for this key, including mail.send.",
+                scopes.len()
+            ),
+        ));
+    } else {
+        findings.push(
+            Finding::fail(
+                "sendgrid.no_mail_send",
+                "The key is valid but may not send mail (no Mail Send permission)",
+                format!(
+                    "SendGrid accepts the key, but its {} permission(s) do not include mail.send, \
+                     which SMTP sign-in needs.",
+                    scopes.len()
+                ),
+            )
+            .step(format!("Open {API_KEYS}, edit this key (Restricted Access), set Mail Send to Full Access and save."))
+            .step("Or create a new key with Mail Send: Full Access and paste that one.")
+            .offer(Offer::ReplaceKey),
+        );
+    }
+    let mut preflight = Preflight::checked(findings);
+    if let Some(domain) = subject.domain {
+        if scopes.iter().any(|s| s == "whitelabel.read") {
+            domain_records(client, api, subject, domain, &mut preflight).await;
+        } else {
+            preflight.findings.push(Finding::pass(
+                "sendgrid.records_not_readable",
+                "The key may not read domain authentication (no need to)",
+                "The key lacks whitelabel.read, so SendGrid's records for the domain were not \
+                 fetched; a Mail Send key need not have it. The DNS check uses the records you \
+                 paste, if any.",
+            ));
+        }
+    }
+    preflight
+}
+
+fn refused(words: &str) -> Finding {
+    let revoked = words.to_ascii_lowercase().contains("revoked");
+    let finding = if revoked {
+        Finding::fail(
+            "sendgrid.key_revoked",
+            "SendGrid does not know this key: revoked, deleted or mistyped",
+            format!(
+                "SendGrid's API (global and EU) answered: “{words}”. A deleted or revoked key \
+                 gets this answer, and so does one with a character wrong."
+            ),
+        )
+    } else {
+        Finding::fail(
+            "sendgrid.key_rejected",
+            "SendGrid refuses this key",
+            format!("SendGrid's API (global and EU) answered: “{words}”."),
+        )
+    };
+    finding
+        .step("Paste the whole key again, exactly as SendGrid showed it (it is shown only once).")
+        .step(format!(
+            "If it was deleted, create a new one at {API_KEYS} with Mail Send: Full Access."
+        ))
+        .offer(Offer::ReplaceKey)
+}
+
+async fn domain_records(
+    client: &ApiClient,
+    api: Api,
+    subject: &Subject<'_>,
+    domain: &str,
+    preflight: &mut Preflight,
+) {
+    let query = [("domain", domain)];
+    let auth = Auth::Bearer(subject.key);
+    let list: Vec<DomainAuth> =
+        match get_json(client, api, "/v3/whitelabel/domains", &query, auth).await {
+            Ok(list) => list,
+            Err(f) => return preflight.findings.push(f),
+        };
+    let mut matching: Vec<DomainAuth> = list
+        .into_iter()
+        .filter(|d| d.domain.eq_ignore_ascii_case(domain.trim_end_matches('.')))
+        .collect();
+    // The default, then a valid one, first.
+    matching.sort_by_key(|d| (!d.default, d.valid != Some(true)));
+    let Some(auth) = matching.into_iter().next() else {
+        return preflight.findings.push(
+            Finding::warn(
+                "sendgrid.domain_not_authenticated",
+                format!("SendGrid has no domain authentication for {domain}"),
+                format!("SendGrid lists no authenticated domain named {domain} for this account."),
+            )
+            .step(format!("Open {SENDER_AUTH} → Authenticate Your Domain, enter {domain}, and publish the three records it shows.")),
+        );
+    };
+    let records: Vec<ProviderRecord> = [
+        ("Return path (mail CNAME)", auth.dns.mail_cname),
+        ("DKIM 1", auth.dns.dkim1),
+        ("DKIM 2", auth.dns.dkim2),
+    ]
+    .into_iter()
+    .filter_map(|(label, entry)| {
+        entry.map(|e| ProviderRecord {
+            label: label.to_owned(),
+            rtype: e.rtype.to_ascii_uppercase(),
+            host: super::normal_host(&e.host),
+            value: e.data,
+            valid: e.valid,
+        })
+    })
+    .collect();
+    let not_valid: Vec<String> = records
+        .iter()
+        .filter(|r| r.valid == Some(false))
+        .map(|r| format!("{} {} → {}", r.rtype, r.host, r.value))
+        .collect();
+    preflight.findings.push(if auth.valid == Some(true) && not_valid.is_empty() {
+        Finding::pass(
+            "sendgrid.domain_auth_valid",
+            format!("SendGrid marks {domain}'s domain authentication valid"),
+            format!(
+                "SendGrid's records for {domain} ({}) were read from its API; the DNS check \
+                 compares them with what your DNS serves.",
+                records.iter().map(|r| r.host.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    } else {
+        Finding::warn(
+            "sendgrid.domain_auth_not_valid",
+            format!("SendGrid does not yet mark {domain}'s domain authentication valid"),
+            if not_valid.is_empty() {
+                "SendGrid marks the domain not valid as a whole.".to_owned()
+            } else {
+                format!("SendGrid marks these records not valid: {}.", not_valid.join("; "))
+            },
+        )
+        .step("Publish the records exactly as listed (the DNS check below shows which one differs).")
+        .step(format!("Then press Verify in SendGrid ({SENDER_AUTH})."))
+    });
+    preflight.records = Some(ProviderRecords {
+        provider: subject.provider.id.to_owned(),
+        domain: domain.to_owned(),
+        valid: auth.valid,
+        records,
+    });
+}

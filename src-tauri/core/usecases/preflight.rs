@@ -1,0 +1,89 @@
+//! The pre-flight (the Key step's "Ask the provider"; `check-key --preflight`): what the provider's
+//! own API says about the key, and the domain's records from it, before any SMTP attempt.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+use crate::catalogue;
+use crate::finding::Finding;
+use crate::provider_api::client::ApiClient;
+use crate::provider_api::{self, ProviderRecords, Reach, Subject};
+use crate::secret::SecretKey;
+use crate::smtp::session::TlsSetup;
+use crate::smtp::tls_setup_finding;
+
+use super::{blocking, cancelled, CheckSettings, CouldNotRun};
+
+/// Each request's deadline when the settings give none: the pre-flight is a few seconds at most.
+pub const PREFLIGHT_DEADLINE: Duration = Duration::from_secs(5);
+
+/// A key to ask the provider about.
+#[derive(Debug)]
+pub struct PreflightKey {
+    pub provider: String,
+    pub key: SecretKey,
+    /// The sending domain, to read the provider's records for it.
+    pub domain: Option<String>,
+    /// Postmark's message stream id (default: the provider's default stream).
+    pub stream: Option<String>,
+    /// Extra CA (as for SMTP) and the deadline of each request (default [`PREFLIGHT_DEADLINE`]).
+    pub settings: CheckSettings,
+}
+
+/// What the provider's API said. Holds no secret.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PreflightReport {
+    pub provider: String,
+    /// `false` exactly when a finding fails.
+    pub ok: bool,
+    /// Whether the provider answered, could not be asked, or cannot check this key.
+    pub reach: Reach,
+    /// `true` when the provider itself refused the key: a sign-in would fail too.
+    pub key_refused: bool,
+    pub findings: Vec<Finding>,
+    /// The provider's records for the domain, for the DNS step (as if pasted).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<ProviderRecords>,
+}
+
+/// Asks the provider's API about `request.key`.
+pub async fn preflight_key(
+    request: PreflightKey,
+    cancel: CancellationToken,
+) -> Result<PreflightReport, CouldNotRun> {
+    let provider = catalogue::lookup(&request.provider)?;
+    let settings = request.settings.clone();
+    let extra_ca = blocking(move || settings.extra_ca()).await?;
+    let deadline = request.settings.timeout.unwrap_or(PREFLIGHT_DEADLINE);
+    let tls = TlsSetup::new(extra_ca.as_deref()).map_err(|e| CouldNotRun(tls_setup_finding(&e)))?;
+    let client = ApiClient::new(&tls, deadline, cancel.clone()).map_err(|why| {
+        CouldNotRun(Finding::fail(
+            "api.client_failed",
+            "The HTTPS client could not be set up",
+            format!("The client for the providers' APIs could not start: {why}."),
+        ))
+    })?;
+    let subject = Subject {
+        provider,
+        key: &request.key,
+        domain: request.domain.as_deref().filter(|d| !d.trim().is_empty()),
+        stream: request.stream.as_deref(),
+    };
+    let preflight = provider_api::run(&client, &subject).await;
+    if cancel.is_cancelled() {
+        return Err(cancelled("api.cancelled", "pre-flight"));
+    }
+    Ok(PreflightReport {
+        provider: provider.id.to_owned(),
+        ok: crate::finding::all_passed(&preflight.findings),
+        reach: preflight.reach,
+        key_refused: preflight.key_refused(),
+        findings: preflight.findings,
+        records: preflight.records,
+    })
+}
