@@ -1,15 +1,18 @@
-//! `check-key`: a key checked against its provider's rules. The key is read from standard input.
+//! `check-key`: a key checked against its provider's rules, and with `--preflight` against the
+//! provider's own API. The key is read from standard input.
 
 use inflowave_core::catalogue;
-use inflowave_core::usecases::{self as uc, CheckKey};
+use inflowave_core::usecases::{self as uc, CheckKey, PreflightKey};
 
 use super::output::Output;
+use super::runtime::run_cancellable;
+use super::settings::SmtpFlags;
 use super::{exit_code, stdin_key};
 
 /// The arguments of `check-key`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Example: printf '%s' \"$SENDGRID_KEY\" | inflowave-setup-cli check-key --provider sendgrid"
+    after_help = "Example: printf '%s' \"$SENDGRID_KEY\" | inflowave-setup-cli check-key --provider sendgrid --preflight --domain example.com"
 )]
 pub struct Args {
     /// Provider id (see `providers`).
@@ -18,6 +21,18 @@ pub struct Args {
     /// The SMTP username you intend to use, to check it against the provider's rule.
     #[arg(long, value_name = "U")]
     username: Option<String>,
+    /// Also ask the provider's API what the key is and may do (HTTPS to the provider's own API
+    /// host; a few seconds at most). Without network it reports that it could not check.
+    #[arg(long)]
+    preflight: bool,
+    /// With --preflight: the sending domain, to read the provider's DNS records for it.
+    #[arg(long, value_name = "DOMAIN", requires = "preflight")]
+    domain: Option<String>,
+    /// With --preflight: Postmark's message stream id (default: outbound, or broadcast).
+    #[arg(long, value_name = "ID", requires = "preflight")]
+    stream: Option<String>,
+    #[command(flatten)]
+    tls: SmtpFlags,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -34,16 +49,32 @@ pub fn run(args: Args) -> u8 {
         Ok(key) => key,
         Err(finding) => return out.could_not_run_with(finding),
     };
+    let preflight = args.preflight.then(|| PreflightKey {
+        provider: args.provider.clone(),
+        key: key.clone(),
+        domain: args.domain,
+        stream: args.stream,
+        settings: args.tls.settings(None),
+    });
     let request = CheckKey {
         provider: args.provider,
         username: args.username,
         key,
     };
-    match uc::check_key(request) {
-        Ok(report) => {
-            out.key_check(provider, &report);
-            exit_code(report.ok)
+    let report = match uc::check_key(request) {
+        Ok(report) => report,
+        Err(e) => return out.could_not_run_with(e.0),
+    };
+    let Some(preflight) = preflight else {
+        out.key_check(provider, &report, None);
+        return exit_code(report.ok);
+    };
+    match run_cancellable(|cancel| uc::preflight_key(preflight, cancel)) {
+        Ok(Ok(asked)) => {
+            out.key_check(provider, &report, Some(&asked));
+            exit_code(report.ok && asked.ok)
         }
-        Err(e) => out.could_not_run_with(e.0),
+        Ok(Err(e)) => out.could_not_run_with(e.0),
+        Err(finding) => out.could_not_run_with(finding),
     }
 }

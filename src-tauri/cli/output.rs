@@ -8,7 +8,7 @@ use serde_json::json;
 use inflowave_core::catalogue::{Provider, UsernameRule};
 use inflowave_core::finding::{all_passed, Finding, Offer, Severity};
 use inflowave_core::profiles::Profile;
-use inflowave_core::usecases::KeyCheckReport;
+use inflowave_core::usecases::{KeyCheckReport, PreflightReport};
 
 use inflowave_core::profiles::sign_in_summary;
 
@@ -272,26 +272,61 @@ impl Output {
     }
 
     /// The result of `check-key`. Shows the key only masked.
-    pub fn key_check(&self, provider: &Provider, check: &KeyCheckReport) {
-        let ok = all_passed(&check.findings) && check.ok;
+    pub fn key_check(
+        &self,
+        provider: &Provider,
+        check: &KeyCheckReport,
+        preflight: Option<&PreflightReport>,
+    ) {
+        let mut findings = check.findings.clone();
+        if let Some(asked) = preflight {
+            findings.extend(asked.findings.iter().cloned());
+        }
+        let ok = all_passed(&findings) && check.ok;
         let masked = check.masked.as_deref();
         if self.json {
-            outln!(
-                "{}",
-                json!({ "ok": ok, "provider": provider.id, "masked": masked, "findings": check.findings })
-            );
+            let mut value = json!({ "ok": ok, "provider": provider.id, "masked": masked, "findings": findings });
+            if let Some(asked) = preflight {
+                value["preflight"] = json!({
+                    "reach": asked.reach,
+                    "key_refused": asked.key_refused,
+                    "records": asked.records,
+                });
+            }
+            outln!("{}", value);
             return;
         }
-        self.findings_text(&check.findings);
+        self.findings_text(&findings);
+        if let Some(records) = preflight.and_then(|p| p.records.as_ref()) {
+            outln!();
+            outln!(
+                "{}'s records for {}, as its API lists them:",
+                provider.name,
+                clean(&records.domain)
+            );
+            for r in &records.records {
+                let flag = match r.valid {
+                    Some(true) => "valid",
+                    Some(false) => "NOT VALID",
+                    None => "",
+                };
+                outln!(
+                    "  {flag:<9}  {:<5}  {}  {}",
+                    clean(&r.rtype),
+                    clean(&r.host),
+                    clean(&r.value)
+                );
+            }
+        }
         outln!();
         match masked {
-            Some(masked) => outln!(
+            Some(masked) if ok => outln!(
                 "{} The {} {masked} is usable for {}.",
                 self.paint("32;1", "OK"),
                 provider.key_label,
                 provider.name
             ),
-            None => outln!(
+            _ => outln!(
                 "{} Fix the failures above, then check again.",
                 self.paint("31;1", "NOT OK")
             ),

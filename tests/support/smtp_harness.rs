@@ -123,6 +123,30 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The first line a test server prints, once it starts with `READY` (within 15 s); otherwise the
+/// child is killed and reaped, and its standard error returned.
+pub fn ready_line(child: &mut Child) -> Result<String, String> {
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    match rx.recv_timeout(Duration::from_secs(15)) {
+        Ok(line) if line.starts_with("READY") => Ok(line),
+        _ => {
+            let _ = child.kill();
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            let _ = child.wait();
+            Err(err)
+        }
+    }
+}
+
 /// An aiosmtpd server. Killed (SIGKILL, by PID) and reaped when dropped.
 pub struct SmtpServer {
     child: Child,
@@ -212,30 +236,15 @@ impl SmtpServer {
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("python3 runs (Debian python3-aiosmtpd)");
-            let stdout = child.stdout.take().expect("stdout piped");
-            let (tx, rx) = mpsc::channel();
-            std::thread::spawn(move || {
-                let mut line = String::new();
-                let _ = BufReader::new(stdout).read_line(&mut line);
-                let _ = tx.send(line);
-            });
-            match rx.recv_timeout(Duration::from_secs(15)) {
-                Ok(line) if line.starts_with("READY") => {
+            match ready_line(&mut child) {
+                Ok(_) => {
                     return Self {
                         child,
                         port,
                         maildir,
                     };
                 }
-                _ => {
-                    let _ = child.kill();
-                    let mut err = String::new();
-                    if let Some(mut e) = child.stderr.take() {
-                        let _ = e.read_to_string(&mut err);
-                    }
-                    let _ = child.wait();
-                    eprintln!("the SMTP server did not start on {port}: {err}");
-                }
+                Err(err) => eprintln!("the SMTP server did not start on {port}: {err}"),
             }
         }
         panic!("the aiosmtpd test server would not start");
