@@ -4,6 +4,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the test
 
+#[path = "support/api_harness.rs"]
+mod api;
 #[path = "support/dns_server.rs"]
 mod dns_server;
 #[path = "support/keyring.rs"]
@@ -14,6 +16,7 @@ mod smtp;
 use std::path::Path;
 use std::process::Output;
 
+use api::{refused_env, ApiServer};
 use dns_server::{fixtures, DnsServer};
 use keyring::SecretService;
 use serde_json::Value;
@@ -23,6 +26,8 @@ struct World {
     secrets: SecretService,
     pki: Pki,
     smtp: SmtpServer,
+    /// The providers' APIs, for the pre-flight `verify` runs first.
+    api: ApiServer,
 }
 
 impl World {
@@ -31,21 +36,35 @@ impl World {
         let smtp = SmtpServer::start(&pki, ServerOptions::default());
         Self {
             secrets: SecretService::start(),
+            api: ApiServer::start(&pki),
             pki,
             smtp,
         }
     }
 
     fn cli(&self, args: &[&str], stdin: &str, dns: &DnsServer) -> Output {
+        self.cli_env(args, stdin, dns, &[])
+    }
+
+    /// The CLI with `env` set last (it overrides the API server's addresses).
+    fn cli_env(
+        &self,
+        args: &[&str],
+        stdin: &str,
+        dns: &DnsServer,
+        env: &[(String, String)],
+    ) -> Output {
         assert_cmd::Command::cargo_bin("inflowave-setup-cli")
             .expect("built")
             .args(args)
             .envs(self.secrets.env())
+            .envs(self.api.env())
             .env("INFLOWAVE_DNS_SERVER", dns.addr.to_string())
             .env(
                 "INFLOWAVE_DNS_AUTHORITATIVE_PORT",
                 dns.addr.port().to_string(),
             )
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .write_stdin(stdin)
             .timeout(std::time::Duration::from_secs(90))
             .output()
@@ -53,29 +72,30 @@ impl World {
     }
 
     fn add(&self, name: &str, key: &str, dns: &DnsServer) {
+        self.add_with(name, key, dns, &["--return-path", "em1234"]);
+    }
+
+    /// A SendGrid profile for good-sg.test on the test SMTP server, with `extra` flags.
+    fn add_with(&self, name: &str, key: &str, dns: &DnsServer, extra: &[&str]) {
         let port = self.smtp.port.to_string();
-        let out = self.cli(
-            &[
-                "profile",
-                "add",
-                "--provider",
-                "sendgrid",
-                "--domain",
-                "good-sg.test",
-                "--from",
-                "ops@good-sg.test",
-                "--name",
-                name,
-                "--host",
-                "localhost",
-                "--port",
-                &port,
-                "--return-path",
-                "em1234",
-            ],
-            key,
-            dns,
-        );
+        let mut args = vec![
+            "profile",
+            "add",
+            "--provider",
+            "sendgrid",
+            "--domain",
+            "good-sg.test",
+            "--from",
+            "ops@good-sg.test",
+            "--name",
+            name,
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+        ];
+        args.extend_from_slice(extra);
+        let out = self.cli(&args, key, dns);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     }
 
@@ -237,13 +257,79 @@ fn all_profiles_are_verified_together_and_a_bad_key_fails_only_its_own() {
     assert_eq!(by_name("good")["ok"], true, "{all}");
     let revoked = by_name("revoked");
     assert_eq!(revoked["ok"], false);
+    // SendGrid's API names the key first, and no sign-in is attempted with it.
+    let refused = codes(&revoked);
     assert!(
-        codes(&revoked).contains(&"smtp.auth_failed_sendgrid".to_owned()),
-        "{:?}",
-        codes(&revoked)
+        refused.contains(&"sendgrid.key_revoked".to_owned())
+            && refused.contains(&"smtp.sign_in_skipped".to_owned()),
+        "{refused:?}"
+    );
+    assert!(
+        !refused
+            .iter()
+            .any(|c| c.starts_with("smtp.") && c != "smtp.sign_in_skipped"),
+        "no SMTP attempt: {refused:?}"
+    );
+    assert!(
+        codes(&by_name("good")).contains(&"sendgrid.mail_send_allowed".to_owned()),
+        "{all}"
+    );
+    // Without the pre-flight, the SMTP server refuses the key in SendGrid's words.
+    let (code, v, without) = world.verify(&["--profile", "revoked", "--no-preflight"], &dns);
+    assert_eq!(code, Some(1), "{without}");
+    assert!(
+        codes(&v["profiles"][0]).contains(&"smtp.auth_failed_sendgrid".to_owned()),
+        "{without}"
     );
     for key in [SENDGRID_KEY, typo.as_str()] {
-        assert!(!all.contains(&key[3..40]), "a key leaked");
+        assert!(
+            !all.contains(&key[3..40]) && !without.contains(&key[3..40]),
+            "a key leaked"
+        );
+    }
+}
+
+#[test]
+fn sendgrid_records_come_from_its_api_and_no_network_only_skips_the_preflight() {
+    let world = World::start();
+    let dns = DnsServer::with_fixture_zones(&["good-sg.test"]);
+    world.add("prod", SENDGRID_KEY, &dns);
+    // A profile that names no return path and has no pasted records: SendGrid's API supplies them.
+    world.add_with("bare", SENDGRID_KEY, &dns, &[]);
+    let (code, v, all) = world.verify(&["--profile", "bare"], &dns);
+    assert_eq!(code, Some(0), "{all}");
+    let found = codes(&v["profiles"][0]);
+    assert!(
+        found.contains(&"sendgrid.domain_auth_valid".to_owned())
+            && found.contains(&"dns.record_ok".to_owned())
+            && !found.contains(&"dns.return_path_unknown".to_owned()),
+        "SendGrid's records read with the key and checked in DNS: {found:?}"
+    );
+    let (_, v, all) = world.verify(&["--profile", "bare", "--no-preflight"], &dns);
+    assert!(
+        codes(&v["profiles"][0]).contains(&"dns.return_path_unknown".to_owned()),
+        "without the pre-flight nothing names the return path: {all}"
+    );
+
+    // The APIs unreachable: the pre-flight says it could not check; DNS and sign-in still run.
+    let ca = world.pki.ca();
+    let args = [
+        "verify",
+        "--json",
+        "--profile",
+        "prod",
+        "--ca-file",
+        ca.to_str().expect("utf-8"),
+    ];
+    let out = world.cli_env(&args, "", &dns, &refused_env());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let found = codes(&v["profiles"][0]);
+    for expected in ["api.could_not_check", "smtp.signed_in", "spf.ok"] {
+        assert!(
+            found.contains(&expected.to_owned()),
+            "{expected} in {found:?}"
+        );
     }
 }
 

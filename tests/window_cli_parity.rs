@@ -6,6 +6,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the test
 
+#[path = "support/api_harness.rs"]
+mod api;
 #[path = "support/dns_server.rs"]
 mod dns_server;
 #[path = "support/keyring.rs"]
@@ -21,6 +23,7 @@ use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{Manager as _, WebviewWindow};
 
+use api::ApiServer;
 use dns_server::DnsServer;
 use keyring::SecretService;
 use smtp::{Pki, ServerOptions, SmtpServer, SENDGRID_KEY};
@@ -103,6 +106,8 @@ struct World {
     dns: DnsServer,
     _pki: Pki,
     smtp: SmtpServer,
+    /// The providers' APIs, for the pre-flight of re-verification.
+    api: ApiServer,
     ca: String,
 }
 
@@ -114,6 +119,7 @@ impl World {
         Self {
             secrets: SecretService::start(),
             dns: DnsServer::with_fixture_zones(&["good-sg.test", "nodmarc.test"]),
+            api: ApiServer::start(&pki),
             _pki: pki,
             smtp,
             ca,
@@ -121,7 +127,7 @@ impl World {
     }
 
     /// The environment both sides run in: the Secret Service, the config folder, the DNS server, the
-    /// test CA.
+    /// test CA, the providers' APIs.
     fn env(&self) -> Vec<(String, String)> {
         let mut env = self.secrets.env();
         env.push(("INFLOWAVE_DNS_SERVER".into(), self.dns.addr.to_string()));
@@ -130,6 +136,7 @@ impl World {
             self.dns.addr.port().to_string(),
         ));
         env.push(("INFLOWAVE_EXTRA_CA_FILE".into(), self.ca.clone()));
+        env.extend(self.api.env());
         env
     }
 

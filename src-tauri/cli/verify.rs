@@ -40,6 +40,10 @@ pub struct Args {
     /// Ask this DNS server (IP:PORT) instead of the system's resolver.
     #[arg(long, value_name = "IP:PORT")]
     pub dns_server: Option<String>,
+    /// Skip asking the providers' APIs about the keys (the pre-flight, on by default: a refused
+    /// key is then reported without an SMTP attempt).
+    #[arg(long)]
+    pub no_preflight: bool,
     #[command(flatten)]
     pub smtp: SmtpFlags,
     /// Print one JSON object instead of text.
@@ -61,6 +65,7 @@ pub fn run(args: Args) -> u8 {
         selection,
         send_test: args.send_test,
         to: args.to,
+        preflight: !args.no_preflight,
         settings: args.smtp.settings(args.dns_server),
     };
     let services = Services::os();

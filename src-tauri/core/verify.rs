@@ -18,6 +18,7 @@ use crate::keychain::{KeychainError, SecretStore};
 use crate::profiles::requests::{audit_request, smtp_request};
 use crate::profiles::store::{ProfileStore, StoreError};
 use crate::profiles::{now, Profile, Verification};
+use crate::provider_api;
 use crate::secret::SecretKey;
 use crate::smtp::{self, Action, Deadlines};
 
@@ -32,6 +33,10 @@ pub struct VerifyOptions {
     pub send_test: bool,
     /// Recipient of the test message (default: each profile's From address).
     pub to: Option<String>,
+    /// Ask the provider's API about the key first ([`crate::provider_api`]), within this deadline
+    /// per request: a key the provider refuses is reported without an SMTP attempt, and the
+    /// provider's records for the domain are checked as if pasted. `None`: no pre-flight.
+    pub preflight: Option<std::time::Duration>,
 }
 
 /// The result of verifying one profile.
@@ -96,12 +101,29 @@ pub async fn verify_profile(
     options: &VerifyOptions,
     cancel: CancellationToken,
 ) -> (Vec<Finding>, bool) {
+    let asked = match (&key, options.preflight) {
+        (Ok(key), Some(deadline)) => {
+            Some(ask_provider(profile, key, options, deadline, &cancel).await)
+        }
+        _ => None,
+    };
+    let provider_records = asked
+        .as_ref()
+        .and_then(|a| a.records.as_ref())
+        .map(|r| r.pasted())
+        .unwrap_or_default();
+    let key_refused = asked
+        .as_ref()
+        .is_some_and(provider_api::Preflight::key_refused);
     let dns_cancel = cancel.clone();
     let dns = async {
-        let request = match audit_request(profile) {
+        let mut request = match audit_request(profile) {
             Ok(request) => request,
             Err(f) => return vec![f],
         };
+        if request.pasted.is_empty() {
+            request.pasted = provider_records;
+        }
         tokio::select! {
             biased;
             () = dns_cancel.cancelled() => vec![cancelled_finding()],
@@ -116,6 +138,16 @@ pub async fn verify_profile(
             Ok(key) => key,
             Err(e) => return (vec![e.to_finding()], false),
         };
+        if key_refused {
+            let skipped = Finding::warn(
+                "smtp.sign_in_skipped",
+                "Sign-in was not attempted: the provider refused the key",
+                "The provider's own API refused the key (see the key findings), so an SMTP sign-in \
+                 would fail the same way; it was not attempted.",
+            )
+            .step("Replace the saved key, then verify again.");
+            return (vec![skipped], true);
+        }
         let action = if options.send_test {
             Action::SendTest
         } else {
@@ -129,16 +161,49 @@ pub async fn verify_profile(
             options.deadlines,
         ) {
             Ok(request) => (
-                smtp::check_server(&request, &key, |_| {}, cancel).await.findings,
+                smtp::check_server(&request, &key, |_| {}, cancel)
+                    .await
+                    .findings,
                 true,
             ),
             Err(f) => (vec![f], false),
         }
     };
-    let (mut dns_findings, (smtp_findings, smtp_ran)) = tokio::join!(dns, smtp);
+    let (dns_findings, (smtp_findings, smtp_ran)) = tokio::join!(dns, smtp);
     let dns_ran = !dns::only_lookup_failures(&dns_findings);
-    dns_findings.extend(smtp_findings);
-    (dns_findings, dns_ran || smtp_ran)
+    let mut findings = asked.map(|a| a.findings).unwrap_or_default();
+    findings.extend(dns_findings);
+    findings.extend(smtp_findings);
+    (findings, dns_ran || smtp_ran)
+}
+
+/// The pre-flight for `profile`: its provider, domain and stream.
+async fn ask_provider(
+    profile: &Profile,
+    key: &SecretKey,
+    options: &VerifyOptions,
+    deadline: std::time::Duration,
+    cancel: &CancellationToken,
+) -> provider_api::Preflight {
+    let provider = match crate::catalogue::lookup(&profile.provider) {
+        Ok(p) => p,
+        Err(_) => return provider_api::Preflight::none(),
+    };
+    let subject = provider_api::Subject {
+        provider,
+        key,
+        domain: Some(profile.domain.as_str()),
+        stream: profile.stream.as_deref(),
+    };
+    // An unusable CA file is reported by the SMTP check; the pre-flight then says nothing.
+    provider_api::ask(
+        &subject,
+        options.extra_ca_pem.as_deref(),
+        deadline,
+        cancel.clone(),
+    )
+    .await
+    .unwrap_or_else(|_| provider_api::Preflight::none())
 }
 
 /// Verifies the named profiles concurrently, records each result in its history, and reports what

@@ -92,6 +92,7 @@ pub async fn verify_profiles(
         selection,
         send_test: request.send_test,
         to: None,
+        preflight: true,
         settings: CheckSettings::default(),
     };
     Ok(uc::verify_profiles(&services, verify, running.token.clone()).await?)

@@ -301,8 +301,8 @@ export async function launch({ env = {}, keyring = false } = {}) {
 }
 
 /**
- * Starts the real DNS and SMTP servers (`examples/e2e_servers.rs`: Knot with the fixture zones, an
- * aiosmtpd SendGrid persona with a test CA) and resolves to their addresses plus `env`, the variables
+ * Starts the real DNS, SMTP and provider API servers (`examples/e2e_servers.rs`: Knot with the fixture
+ * zones, an aiosmtpd SendGrid persona and the providers' APIs with a test CA) and resolves to their addresses plus `env`, the variables
  * that point the app at them, and `close()`. `verified` are the From addresses the SMTP server accepts.
  * Env: E2E_SERVERS (path of the built example; default: examples/e2e_servers beside APP).
  */
@@ -342,6 +342,8 @@ export async function servers({ verified = [] } = {}) {
       INFLOWAVE_DNS_SERVER: info.dns,
       INFLOWAVE_DNS_AUTHORITATIVE_PORT: String(info.authoritative_port),
       INFLOWAVE_EXTRA_CA_FILE: info.ca_file,
+      // The providers' APIs on loopback, for the pre-flight (Re-verify runs it).
+      ...info.api_env,
     },
     /** The delivered messages (raw), in order. */
     delivered() {

@@ -7,7 +7,8 @@ path prefix, so the tests set INFLOWAVE_API_URL_<X>=https://127.0.0.1:<port>/<pr
 
   /sendgrid /sendgrid-eu /postmark /mailgun /mailgun-eu /resend /brevo
 
-What a key gets is decided by the key itself (tests/support/api_harness.rs reads the constants below from this file);
+SG_FULL is tests/support/smtp_harness.rs's SENDGRID_KEY (the SMTP server's key too). What a key gets is
+decided by the key itself (tests/support/api_harness.rs reads the constants below from this file);
 bodies are the providers' documented or observed ones, byte for byte where the document says so.
 Every request's headers are checked: the key must arrive only in the provider's auth header, never in
 the URL (a key in the path or query gets HTTP 599, which no check treats as an answer).
@@ -22,7 +23,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-SG_FULL = "SG.Fu11AccessKeyFu11AcceF.ssKeyFu11AccessKeyFu11AccessKeyFu11AccessKe"
+SG_FULL = "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"
 SG_NO_SEND = "SG.NoSendKeyNoSendKeyNoNo.SendKeyNoSendKeyNoSendKeyNoSendKeyNoSendKey"
 SG_REVOKED = "SG.Rv0kEdKeyRv0kEdKeyRv0k.Rv0kEdKeyRv0kEdKeyRv0kEdKeyRv0kEdKeyRv0kEdK"
 SG_WRONG = "SG.Wr0ngCredWr0ngCredWr0W.ngCredWr0ngCredWr0ngCredWr0ngCredWr0ngCredW"
@@ -152,8 +153,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/v3/whitelabel/domains":
             domain = query.get("domain", [""])[0]
             items = {
-                "good-sg.test": [sendgrid_domain("good-sg.test", 7, True)],
-                "broken-sg.test": [sendgrid_domain("broken-sg.test", 9, False)],
+                "good-sg.test": [sendgrid_domain("good-sg.test", 1234, True)],  # tests/fixtures/dns/good-sg.test.zone
+                "broken-sg.test": [sendgrid_domain("broken-sg.test", 9, False)],  # no zone: SendGrid marks s2 not valid
             }.get(domain, [])
             return self.send(200, items, "application/json", limits)
         return self.send(404, {"errors": [{"message": "not found", "field": None}]})

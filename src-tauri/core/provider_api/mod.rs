@@ -136,12 +136,42 @@ impl Preflight {
         }
     }
 
+    /// No pre-flight: nothing asked, nothing found.
+    pub fn none() -> Self {
+        Self {
+            reach: Reach::NotCheckable,
+            findings: Vec::new(),
+            records: None,
+        }
+    }
+
     /// `true` when the provider itself refused the key (its own words): a sign-in would fail too.
     pub fn key_refused(&self) -> bool {
         self.findings
             .iter()
             .any(|f| f.severity == Severity::Fail && f.offers.contains(&Offer::ReplaceKey))
     }
+}
+
+/// Asks the provider's API about `subject.key` with a client trusting what SMTP trusts (the OS store
+/// plus `extra_ca_pem`), each request within `deadline`. `Err` is the finding for a client that
+/// could not be set up (an unusable CA file).
+pub async fn ask(
+    subject: &Subject<'_>,
+    extra_ca_pem: Option<&[u8]>,
+    deadline: std::time::Duration,
+    cancel: tokio_util::sync::CancellationToken,
+) -> Result<Preflight, Finding> {
+    let tls = crate::smtp::session::TlsSetup::new(extra_ca_pem)
+        .map_err(|e| crate::smtp::tls_setup_finding(&e))?;
+    let client = ApiClient::new(&tls, deadline, cancel).map_err(|why| {
+        Finding::fail(
+            "api.client_failed",
+            "The HTTPS client could not be set up",
+            format!("The client for the providers' APIs could not start: {why}."),
+        )
+    })?;
+    Ok(run(&client, subject).await)
 }
 
 /// Asks the provider's API about `subject.key` (and the domain's records), with `client`.

@@ -9,11 +9,8 @@ use ts_rs::TS;
 
 use crate::catalogue;
 use crate::finding::Finding;
-use crate::provider_api::client::ApiClient;
 use crate::provider_api::{self, ProviderRecords, Reach, Subject};
 use crate::secret::SecretKey;
-use crate::smtp::session::TlsSetup;
-use crate::smtp::tls_setup_finding;
 
 use super::{blocking, cancelled, CheckSettings, CouldNotRun};
 
@@ -60,21 +57,15 @@ pub async fn preflight_key(
     let settings = request.settings.clone();
     let extra_ca = blocking(move || settings.extra_ca()).await?;
     let deadline = request.settings.timeout.unwrap_or(PREFLIGHT_DEADLINE);
-    let tls = TlsSetup::new(extra_ca.as_deref()).map_err(|e| CouldNotRun(tls_setup_finding(&e)))?;
-    let client = ApiClient::new(&tls, deadline, cancel.clone()).map_err(|why| {
-        CouldNotRun(Finding::fail(
-            "api.client_failed",
-            "The HTTPS client could not be set up",
-            format!("The client for the providers' APIs could not start: {why}."),
-        ))
-    })?;
     let subject = Subject {
         provider,
         key: &request.key,
         domain: request.domain.as_deref().filter(|d| !d.trim().is_empty()),
         stream: request.stream.as_deref(),
     };
-    let preflight = provider_api::run(&client, &subject).await;
+    let preflight = provider_api::ask(&subject, extra_ca.as_deref(), deadline, cancel.clone())
+        .await
+        .map_err(CouldNotRun)?;
     if cancel.is_cancelled() {
         return Err(cancelled("api.cancelled", "pre-flight"));
     }

@@ -10,7 +10,7 @@ use crate::finding::Finding;
 use crate::profiles::store::StoreError;
 use crate::verify::{self, ProfileVerification, VerifyOptions};
 
-use super::{blocking, CheckSettings, CouldNotRun, Services};
+use super::{blocking, CheckSettings, CouldNotRun, Services, PREFLIGHT_DEADLINE};
 
 /// Which profiles to verify.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub struct VerifyProfiles {
     pub send_test: bool,
     /// Recipient of the test messages (default: each profile's From address).
     pub to: Option<String>,
+    /// Ask each provider's API about the key first (the pre-flight, a few seconds at most).
+    pub preflight: bool,
     pub settings: CheckSettings,
 }
 
@@ -58,6 +60,12 @@ pub async fn verify_profiles(
         deadlines: request.settings.deadlines(),
         send_test: request.send_test,
         to: request.to,
+        preflight: request.preflight.then(|| {
+            request
+                .settings
+                .timeout
+                .map_or(PREFLIGHT_DEADLINE, |t| t.min(PREFLIGHT_DEADLINE))
+        }),
     };
     let loader = store.clone();
     let (file, _) = blocking(move || loader.load().map_err(|e| e.to_finding().into())).await?;
