@@ -305,6 +305,40 @@ fn sendgrid_records_come_from_its_api_and_no_network_only_skips_the_preflight() 
             && !found.contains(&"dns.return_path_unknown".to_owned()),
         "SendGrid's records read with the key and checked in DNS: {found:?}"
     );
+    // DNS loses s2 while SendGrid still marks it valid: the disagreement is named.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zone = dir.path().join("good-sg.test.zone");
+    let good = std::fs::read_to_string(fixtures().join("good-sg.test.zone")).expect("fixture");
+    let without_s2: String = good
+        .lines()
+        .filter(|l| !l.starts_with("s2._domainkey"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&zone, without_s2).expect("write zone");
+    let mut zones: Vec<(&str, std::path::PathBuf)> = vec![("good-sg.test", zone)];
+    zones.extend(
+        dns_server::PROVIDER_ZONES
+            .iter()
+            .map(|z| (*z, fixtures().join(format!("{z}.zone")))),
+    );
+    let drifted = DnsServer::start(&zones);
+    let (code, v, all) = world.verify(&["--profile", "bare"], &drifted);
+    assert_eq!(code, Some(1), "{all}");
+    let disagree = v["profiles"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "api.provider_dns_disagree")
+        .unwrap_or_else(|| panic!("a disagreement: {all}"))
+        .clone();
+    assert!(
+        disagree["title"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("s2._domainkey.good-sg.test"),
+        "{disagree}"
+    );
+
     let (_, v, all) = world.verify(&["--profile", "bare", "--no-preflight"], &dns);
     assert!(
         codes(&v["profiles"][0]).contains(&"dns.return_path_unknown".to_owned()),

@@ -171,7 +171,15 @@ pub async fn verify_profile(
     };
     let (dns_findings, (smtp_findings, smtp_ran)) = tokio::join!(dns, smtp);
     let dns_ran = !dns::only_lookup_failures(&dns_findings);
-    let mut findings = asked.map(|a| a.findings).unwrap_or_default();
+    let mut findings = Vec::new();
+    if let Some(asked) = asked {
+        if let Some(records) = &asked.records {
+            findings.extend(
+                records.disagreements(crate::catalogue::name_of(&profile.provider), &dns_findings),
+            );
+        }
+        findings.splice(0..0, asked.findings);
+    }
     findings.extend(dns_findings);
     findings.extend(smtp_findings);
     (findings, dns_ran || smtp_ran)

@@ -87,6 +87,37 @@ impl ProviderRecords {
     }
 }
 
+impl ProviderRecords {
+    /// Where the provider's view and DNS disagree: a record the provider marks valid that the DNS
+    /// audit (`dns_findings`, run with [`Self::pasted`]) found missing or wrong. The provider
+    /// verified it once; DNS no longer serves it (or this computer's resolver sees another answer).
+    pub fn disagreements(&self, provider_name: &str, dns_findings: &[Finding]) -> Vec<Finding> {
+        self.records
+            .iter()
+            .filter(|r| r.valid == Some(true))
+            .filter_map(|r| {
+                let broken = dns_findings.iter().find(|f| {
+                    f.severity == Severity::Fail
+                        && f.record.as_ref().is_some_and(|rec| normal_host(&rec.host) == r.host)
+                })?;
+                Some(
+                    Finding::warn(
+                        "api.provider_dns_disagree",
+                        format!("{provider_name} marks {} valid, but DNS disagrees", r.host),
+                        format!(
+                            "{provider_name}'s API marks the {} record {} {} → {} valid, but the \
+                             DNS check found: {}. The provider checked it earlier; it has changed \
+                             since, or this computer's resolver sees another answer.",
+                            r.label, r.rtype, r.host, r.value, broken.title
+                        ),
+                    )
+                    .step("Publish the record exactly as listed (the DNS finding shows it), then verify again."),
+                )
+            })
+            .collect()
+    }
+}
+
 /// A host name as the DNS audit compares them: lower-case, no trailing dot.
 fn normal_host(host: &str) -> String {
     host.trim().trim_end_matches('.').to_ascii_lowercase()
@@ -270,6 +301,53 @@ fn parse<T: serde::de::DeserializeOwned>(api: Api, reply: &Reply) -> Result<T, F
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sendgrid_records() -> ProviderRecords {
+        let record = |label: &str, host: &str, valid| ProviderRecord {
+            label: label.into(),
+            rtype: "CNAME".into(),
+            host: host.into(),
+            value: "u7.wl.sendgrid.net".into(),
+            valid: Some(valid),
+        };
+        ProviderRecords {
+            provider: "sendgrid".into(),
+            domain: "example.com".into(),
+            valid: Some(false),
+            records: vec![
+                record("DKIM 1", "s1._domainkey.example.com", true),
+                record("DKIM 2", "s2._domainkey.example.com", true),
+                record("Return path", "em1.example.com", false),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_record_the_provider_marks_valid_but_dns_lacks_is_a_disagreement() {
+        let dns = vec![
+            Finding::fail("dns.record_missing", "s2 missing", "d").record(
+                "CNAME",
+                "S2._domainkey.example.com.",
+                "x",
+            ),
+            Finding::fail("dns.record_missing", "em1 missing", "d").record(
+                "CNAME",
+                "em1.example.com",
+                "x",
+            ),
+            Finding::pass("dns.record_ok", "s1 ok", "d"),
+        ];
+        let found = sendgrid_records().disagreements("SendGrid", &dns);
+        assert_eq!(
+            found.len(),
+            1,
+            "only s2: s1 is fine, em1 is not marked valid: {found:?}"
+        );
+        assert_eq!(found[0].code, "api.provider_dns_disagree");
+        assert!(found[0].title.contains("s2._domainkey.example.com"));
+        assert!(found[0].detail.contains("s2 missing"));
+        assert!(sendgrid_records().disagreements("SendGrid", &[]).is_empty());
+    }
 
     #[test]
     fn provider_records_become_pasted_records_the_dns_audit_compares() {

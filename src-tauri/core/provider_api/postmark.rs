@@ -385,3 +385,29 @@ async fn domain_records(
         records,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_refused_only_by_postmarks_401_with_error_code_10() {
+        let reply = |status, body: &str| Reply {
+            status,
+            body: body.as_bytes().to_vec(),
+            rate_limit: Vec::new(),
+        };
+        let refused =
+            r#"{"ErrorCode":10,"Message":"Request does not contain a valid Server token."}"#;
+        assert_eq!(
+            token_refusal(&reply(401, refused)).as_deref(),
+            Some("Request does not contain a valid Server token.")
+        );
+        // ErrorCode 429 (rate limit) shares numbers with HTTP statuses: not a refusal.
+        let limited =
+            r#"{"ErrorCode":429,"Message":"We have detected an excessive volume of requests"}"#;
+        assert_eq!(token_refusal(&reply(401, limited)), None);
+        assert_eq!(token_refusal(&reply(422, refused)), None);
+        assert_eq!(token_refusal(&reply(401, "Unauthorized")), None);
+    }
+}

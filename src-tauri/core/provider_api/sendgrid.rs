@@ -282,3 +282,28 @@ async fn domain_records(
         records,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            body: body.as_bytes().to_vec(),
+            rate_limit: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_sendgrids_own_words_refuse_a_key() {
+        let revoked = r#"{"errors":[{"message":"The provided authorization grant is invalid, expired, or revoked","field":null,"help":null}]}"#;
+        assert!(refusal(&reply(401, revoked)).is_some_and(|m| m.contains("revoked")));
+        let wrong = r#"{"errors":[{"message":"Permission denied, wrong credentials","field":null,"help":null}]}"#;
+        assert!(refusal(&reply(401, wrong)).is_some());
+        // A valid key lacking a scope, and a proxy's page: neither blames the key.
+        let forbidden = r#"{"errors":[{"field":null,"message":"access forbidden"}]}"#;
+        assert_eq!(refusal(&reply(403, forbidden)), None);
+        assert_eq!(refusal(&reply(401, "<html>Unauthorized</html>")), None);
+    }
+}

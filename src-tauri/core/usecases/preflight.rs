@@ -78,3 +78,40 @@ pub async fn preflight_key(
         records: preflight.records,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_cancelled_preflight_is_reported_as_cancelled_not_as_a_finding_on_the_key() {
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let request = PreflightKey {
+            provider: "resend".into(),
+            key: SecretKey::new("re_cancelled_key_1234567890".into()),
+            domain: None,
+            stream: None,
+            settings: CheckSettings::default(),
+        };
+        let err = preflight_key(request, cancel)
+            .await
+            .expect_err("cancelled before any request");
+        assert_eq!(err.0.code, "api.cancelled");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_provider_could_not_run() {
+        let request = PreflightKey {
+            provider: "nope".into(),
+            key: SecretKey::new("x".into()),
+            domain: None,
+            stream: None,
+            settings: CheckSettings::default(),
+        };
+        let err = preflight_key(request, CancellationToken::new())
+            .await
+            .expect_err("unknown provider");
+        assert_eq!(err.0.code, "provider.unknown", "{:?}", err.0);
+    }
+}
