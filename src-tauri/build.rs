@@ -8,6 +8,7 @@ fn main() {
         .app_manifest(tauri_build::AppManifest::new().commands(&[
             "list_providers",
             "check_key",
+            "preflight_key",
             "save_profile",
             "list_profiles",
             "remove_profile",

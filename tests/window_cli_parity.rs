@@ -202,6 +202,36 @@ fn every_action_gives_the_same_findings_in_the_window_and_the_cli() {
         assert_same(&format!("check key for {provider}"), &w, &c);
     }
 
+    // Ask the provider: a Postmark Account token, and a SendGrid domain's records (the CLI adds the
+    // format check's codes, which the window gets from check_key).
+    for (provider, key, domain) in [
+        ("postmark", api::key("PM_ACCOUNT"), "good-pm.test"),
+        ("sendgrid", SENDGRID_KEY.to_owned(), "good-sg.test"),
+    ] {
+        let w = window.codes(
+            "preflight_key",
+            json!({"request": {"provider": provider, "key": key, "domain": domain,
+                               "stream": null, "operation": format!("preflight-{provider}")}}),
+        );
+        let format = window.codes(
+            "check_key",
+            json!({"request": {"provider": provider, "username": null, "key": key}}),
+        );
+        let c = world.cli(
+            &[
+                "check-key",
+                "--preflight",
+                "--provider",
+                provider,
+                "--domain",
+                domain,
+            ],
+            &key,
+        );
+        let c = c.difference(&format).cloned().collect();
+        assert_same(&format!("pre-flight for {provider}"), &w, &c);
+    }
+
     // Save a profile: refused fields, then a good one on each side (names differ, codes do not).
     let save = |name: &str, domain: &str, from: &str, key: &str| {
         window.codes(

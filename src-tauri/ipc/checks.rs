@@ -6,15 +6,44 @@
 use tauri::ipc::Channel;
 use tauri::State;
 
+use inflowave_core::secret::SecretKey;
 use inflowave_core::smtp::probe::ProbeReport;
 use inflowave_core::smtp::{SendReport, Stage};
 use inflowave_core::usecases::{
     self as uc, AuditDns, CheckSettings, CheckSmtp, DnsReport, DnsSubject, EndpointOverride,
-    ProbePorts, ProbeSubject, Selection, Services, SmtpSubject, VerifyProfiles, VerifyReport,
+    PreflightKey, PreflightReport, ProbePorts, ProbeSubject, Selection, Services, SmtpSubject,
+    VerifyProfiles, VerifyReport,
 };
 
 use super::operations::Operations;
-use super::types::{AuditDnsRequest, IpcError, ProbePortsRequest, SmtpCheckRequest, VerifyRequest};
+use super::types::{
+    AuditDnsRequest, IpcError, PreflightRequest, ProbePortsRequest, SmtpCheckRequest, VerifyRequest,
+};
+
+/// The Key step's pre-flight: what the provider's API says about the pasted key, and its records
+/// for the domain. The key is moved into a zeroizing secret at once and never returned.
+#[tauri::command]
+pub async fn preflight_key(
+    request: PreflightRequest,
+    operations: State<'_, Operations>,
+) -> Result<PreflightReport, IpcError> {
+    let PreflightRequest {
+        provider,
+        key,
+        domain,
+        stream,
+        operation,
+    } = request;
+    let running = operations.register(&operation);
+    let ask = PreflightKey {
+        provider,
+        key: SecretKey::new(key),
+        domain,
+        stream,
+        settings: CheckSettings::default(),
+    };
+    Ok(uc::preflight_key(ask, running.token.clone()).await?)
+}
 
 /// Audits the DNS of a saved profile's domain, with what the step adds.
 #[tauri::command]

@@ -33,6 +33,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             commands::remove_profile,
             commands::set_profile_port,
             commands::open_provider_page,
+            checks::preflight_key,
             checks::audit_dns,
             checks::smtp_check,
             checks::probe_ports,

@@ -55,6 +55,22 @@ pub struct CheckKeyRequest {
     pub key: String,
 }
 
+/// What the Key step sends to ask the provider's API about the pasted key (the pre-flight).
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreflightRequest {
+    pub provider: String,
+    /// Moved into a zeroizing secret as soon as it is deserialized; never sent back.
+    pub key: String,
+    /// The sending domain, to read the provider's records for it (the DNS step can use them).
+    pub domain: Option<String>,
+    /// Postmark's message stream id (default: the provider's default stream).
+    pub stream: Option<String>,
+    /// Picked by the window; `cancel_operation` with it stops the pre-flight.
+    pub operation: String,
+}
+
 /// What the Keychain step sends to save a profile with its key.
 #[derive(Deserialize, TS)]
 #[ts(export)]
