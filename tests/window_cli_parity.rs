@@ -367,6 +367,29 @@ fn every_action_gives_the_same_findings_in_the_window_and_the_cli() {
         assert_same(&format!("check DNS of {w}"), &wc, &cc);
     }
 
+    // The DNS step with the records the Key step's pre-flight returned: nothing pasted, no return
+    // path given, and SendGrid's own em1234 host is checked (only the window passes records back).
+    let asked = window
+        .invoke(
+            "preflight_key",
+            json!({"request": {"provider": "sendgrid", "key": SENDGRID_KEY, "domain": "good-sg.test",
+                               "stream": null, "operation": "preflight-dns"}}),
+        )
+        .expect("the pre-flight runs");
+    let dns = window
+        .invoke(
+            "audit_dns",
+            json!({"request": {"profile": "w-good", "pasted": null, "selectors": [], "returnPath": null,
+                "providerRecords": asked["records"], "operation": "dns-from-provider"}}),
+        )
+        .expect("the audit runs");
+    assert_eq!(dns["records_from"], "sendgrid", "{dns}");
+    let codes = codes_of(&dns);
+    assert!(
+        codes.contains("dns.record_ok") && !codes.contains("dns.return_path_unknown"),
+        "{codes:?}"
+    );
+
     // Check sign-in: the good key, and the revoked one (SendGrid's 535 diagnosis).
     for (w, c) in [("w-good", "c-good"), ("w-refused", "c-refused")] {
         let wc = window.codes(

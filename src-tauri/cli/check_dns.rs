@@ -102,6 +102,7 @@ pub fn run(args: Args) -> u8 {
         pasted,
         selectors: args.dkim_selectors,
         return_path: args.return_path,
+        provider_records: None,
         settings: CheckSettings {
             dns_server: args.dns_server,
             ..CheckSettings::default()

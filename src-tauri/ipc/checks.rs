@@ -58,6 +58,7 @@ pub async fn audit_dns(
         pasted: request.pasted,
         selectors: request.selectors,
         return_path: request.return_path,
+        provider_records: request.provider_records,
         settings: CheckSettings::default(),
     };
     Ok(uc::audit_dns(&services, audit, running.token.clone()).await?)

@@ -9,6 +9,7 @@ use ts_rs::TS;
 use inflowave_core::finding::Finding;
 use inflowave_core::profiles::service::{ProfileEdit, SaveError, Saved};
 use inflowave_core::profiles::{NewProfile, Profile};
+use inflowave_core::provider_api::ProviderRecords;
 use inflowave_core::smtp::Action;
 use inflowave_core::usecases::CouldNotRun;
 
@@ -153,6 +154,11 @@ pub struct AuditDnsRequest {
     pub selectors: Vec<String>,
     /// The return-path host the provider gave, instead of the profile's.
     pub return_path: Option<String>,
+    /// The records `preflight_key` returned, checked when nothing is pasted (the report's
+    /// `records_from` then names the provider).
+    #[serde(default)]
+    #[ts(optional)]
+    pub provider_records: Option<ProviderRecords>,
     /// Picked by the window; `cancel_operation` with it stops the audit.
     pub operation: String,
 }

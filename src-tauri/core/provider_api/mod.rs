@@ -37,7 +37,7 @@ pub struct Subject<'a> {
 }
 
 /// One DNS record as the provider's API lists it, with the provider's own verdict on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ProviderRecord {
     /// What it is for, in the provider's terms ("DKIM 1", "Return-Path").
@@ -50,12 +50,13 @@ pub struct ProviderRecord {
     pub value: String,
     /// The provider's own `valid`/`verified` flag, when it gives one.
     #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
 
-/// The records the provider expects for the sending domain, read from its API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+/// The records the provider expects for the sending domain, read from its API. The window sends
+/// them back with the DNS step ([`crate::usecases::AuditDns::provider_records`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ProviderRecords {
     /// The provider's id (`sendgrid`).
@@ -63,7 +64,7 @@ pub struct ProviderRecords {
     pub domain: String,
     /// The provider's verdict on the whole domain, when it gives one.
     #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
     pub records: Vec<ProviderRecord>,
 }

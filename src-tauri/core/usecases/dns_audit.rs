@@ -1,6 +1,7 @@
 //! Checking the sending domain's DNS: for a saved profile (the wizard's DNS step, the home screen)
 //! or ad hoc for a provider and domain (`check-dns`), with what the admin adds — the provider's
-//! records table as pasted, more DKIM selectors, the return-path host.
+//! records table as pasted (or the records its API listed, from the pre-flight), more DKIM
+//! selectors, the return-path host.
 
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
@@ -10,6 +11,7 @@ use crate::catalogue;
 use crate::dns::{self, records_table, DnsAudit};
 use crate::finding::{all_passed, Finding, Verdict};
 use crate::profiles::requests::audit_request;
+use crate::provider_api::ProviderRecords;
 use crate::verify::dns_error_finding;
 
 use super::{blocking, cancelled, CheckSettings, CouldNotRun, Services};
@@ -33,6 +35,8 @@ pub struct AuditDns {
     pub selectors: Vec<String>,
     /// The return-path host (SendGrid's `em1234`), instead of the profile's.
     pub return_path: Option<String>,
+    /// The records the provider's API listed (the pre-flight's), checked when nothing is pasted.
+    pub provider_records: Option<ProviderRecords>,
     pub settings: CheckSettings,
 }
 
@@ -45,6 +49,10 @@ pub struct DnsReport {
     pub verdict: Verdict,
     /// Records the authoritative servers have but resolvers do not show yet.
     pub propagating: bool,
+    /// The provider (`sendgrid`) whose API supplied the records checked, when it did.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records_from: Option<String>,
 }
 
 /// Audits the DNS of `request.subject`. Every call asks DNS again: nothing is cached.
@@ -88,12 +96,23 @@ pub async fn audit_dns(
             .step("Copy the whole table from the provider's page (type, host and value of each record) and paste it again.")
         })?;
     }
+    let from_provider = request
+        .provider_records
+        .filter(|r| audit.pasted.is_empty() && !r.records.is_empty());
+    if let Some(records) = &from_provider {
+        audit.pasted = records.pasted();
+    }
     let outcome = tokio::select! {
         biased;
         () = cancel.cancelled() => return Err(cancelled("dns.cancelled", "DNS check")),
         outcome = dns::audit(&audit, &options) => outcome,
     };
-    let audit = outcome.map_err(|e| dns_error_finding(&e))?;
+    let mut audit = outcome.map_err(|e| dns_error_finding(&e))?;
+    if let Some(records) = &from_provider {
+        let disagree =
+            records.disagreements(catalogue::name_of(&records.provider), &audit.findings);
+        audit.findings.extend(disagree);
+    }
     let verdict = if all_passed(&audit.findings) {
         Verdict::Passed
     } else if dns::only_lookup_failures(&audit.findings) {
@@ -109,5 +128,6 @@ pub async fn audit_dns(
         audit,
         verdict,
         propagating,
+        records_from: from_provider.map(|r| r.provider),
     })
 }

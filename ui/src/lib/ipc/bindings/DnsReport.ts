@@ -9,7 +9,11 @@ export type DnsReport = { verdict: Verdict,
 /**
  * Records the authoritative servers have but resolvers do not show yet.
  */
-propagating: boolean, domain: string, provider: string, findings: Array<Finding>, 
+propagating: boolean, 
+/**
+ * The provider (`sendgrid`) whose API supplied the records checked, when it did.
+ */
+records_from?: string, domain: string, provider: string, findings: Array<Finding>, 
 /**
  * Wall time of the audit in milliseconds.
  */

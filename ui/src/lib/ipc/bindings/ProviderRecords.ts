@@ -2,7 +2,8 @@
 import type { ProviderRecord } from "./ProviderRecord";
 
 /**
- * The records the provider expects for the sending domain, read from its API.
+ * The records the provider expects for the sending domain, read from its API. The window sends
+ * them back with the DNS step ([`crate::usecases::AuditDns::provider_records`]).
  */
 export type ProviderRecords = { 
 /**
