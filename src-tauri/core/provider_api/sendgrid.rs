@@ -257,8 +257,8 @@ async fn domain_records(
             "sendgrid.domain_auth_valid",
             format!("SendGrid marks {domain}'s domain authentication valid"),
             format!(
-                "SendGrid's records for {domain} ({}) were read from its API; the DNS check \
-                 compares them with what your DNS serves.",
+                "SendGrid's records for {domain} ({}) were read from its API. The DNS step and \
+                 `verify` check them against what your DNS serves.",
                 records.iter().map(|r| r.host.as_str()).collect::<Vec<_>>().join(", ")
             ),
         )
@@ -272,7 +272,7 @@ async fn domain_records(
                 format!("SendGrid marks these records not valid: {}.", not_valid.join("; "))
             },
         )
-        .step("Publish the records exactly as listed (the DNS check below shows which one differs).")
+        .step("Publish the records exactly as listed (the DNS step and `verify` show which one differs).")
         .step(format!("Then press Verify in SendGrid ({SENDER_AUTH})."))
     });
     preflight.records = Some(ProviderRecords {
