@@ -177,6 +177,11 @@ fn a_postmark_account_token_is_named_with_its_servers_and_domain_records() {
         "says where the Server token is"
     );
     assert_eq!(run.json["preflight"]["key_refused"], true);
+    assert!(
+        !run.codes().contains(&"postmark.token_kind".into()),
+        "the format check's \"make sure it is a Server token\" is settled: {}",
+        run.text
+    );
     let records = run.json["preflight"]["records"]["records"]
         .as_array()
         .expect("records");

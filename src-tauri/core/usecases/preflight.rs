@@ -42,6 +42,10 @@ pub struct PreflightReport {
     /// `true` when the provider itself refused the key: a sign-in would fail too.
     pub key_refused: bool,
     pub findings: Vec<Finding>,
+    /// Codes of the format check ([`super::check_key`]) this answer settles, which the window and
+    /// the CLI no longer show beside it: `postmark.token_kind` ("make sure this is a Server
+    /// token") once Postmark's API has said which kind the token is.
+    pub settles: Vec<String>,
     /// The provider's records for the domain, for the DNS step (as if pasted).
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,7 +73,16 @@ pub async fn preflight_key(
     if cancel.is_cancelled() {
         return Err(cancelled("api.cancelled", "pre-flight"));
     }
+    let kind_proven = preflight
+        .findings
+        .iter()
+        .any(|f| f.code == "postmark.server_token" || f.code == "postmark.account_token");
     Ok(PreflightReport {
+        settles: if kind_proven {
+            vec!["postmark.token_kind".to_owned()]
+        } else {
+            Vec::new()
+        },
         provider: provider.id.to_owned(),
         ok: crate::finding::all_passed(&preflight.findings),
         reach: preflight.reach,

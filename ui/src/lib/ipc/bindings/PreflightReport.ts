@@ -20,6 +20,12 @@ reach: Reach,
  */
 key_refused: boolean, findings: Array<Finding>, 
 /**
+ * Codes of the format check ([`super::check_key`]) this answer settles, which the window and
+ * the CLI no longer show beside it: `postmark.token_kind` ("make sure this is a Server
+ * token") once Postmark's API has said which kind the token is.
+ */
+settles: Array<string>, 
+/**
  * The provider's records for the domain, for the DNS step (as if pasted).
  */
 records?: ProviderRecords, };
