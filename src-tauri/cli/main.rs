@@ -36,7 +36,7 @@ pub const EXIT_COULD_NOT_RUN: u8 = 2;
                   Keys are read from standard input (piped, or typed at a hidden prompt), never from the command line.\n\
                   Finding codes are documented in docs/findings.md."
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
