@@ -146,3 +146,9 @@ test-package: test-deps ui
 	ui/node_modules/.bin/tauri bundle --ci --debug --bundles deb,rpm
 	packaging/cli-package.sh debug
 	BUNDLE_DIR=$(TARGET_DIR)/debug/bundle TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) node --test tests/package/
+
+# Benchmark (not part of `make test`): package and installed sizes of the release bundles next to an
+# empty Tauri 2 window bundled the same way (benches/empty-window). Figures go in docs/benchmarks.md.
+.PHONY: bench-package
+bench-package: package
+	benches/package-sizes.sh

@@ -85,10 +85,12 @@ test('the window package installs, opens on its first step, runs the CLI, and pu
     process.env.APP = '/usr/bin/inflowave-setup';
     const app = await launch();
     try {
-      assert.equal(await app.title(), 'Inflowave Setup');
-      const heading = await app.until(async () => app.text('h1'), 'the first heading');
-      assert.equal(heading, 'Choose your email provider');
-      assert.match(await app.text('[aria-current="step"]'), /Provider/);
+      const first = await app.until(async () => {
+        const heading = await app.text('h1');
+        return heading && { heading, window: await app.title(), step: await app.text('[aria-current="step"]') };
+      }, 'the first step');
+      assert.deepEqual(first, { heading: 'Choose your email provider', window: 'Inflowave Setup', step: first.step });
+      assert.match(first.step, /Provider/, 'the step rail starts at Provider');
       await app.click('input[value="sendgrid"]');
       assert.match(await app.text('.settings'), /smtp\.sendgrid\.net/, 'the installed window reaches its Rust core');
     } finally {

@@ -37,7 +37,9 @@ const LOCK_DEADLINE: Duration = Duration::from_secs(10);
 const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Upgrades, in order: `MIGRATIONS[n]` turns a schema `n + 1` document into a schema `n + 2` one.
-/// A schema change bumps [`SCHEMA_VERSION`], appends its step here, and adds the fixture
+/// Any change to what the file holds is a schema change, even an added optional field (an older
+/// version would drop it when it rewrites the file). It bumps [`SCHEMA_VERSION`], appends its step
+/// here, and adds the fixture
 /// `tests/fixtures/profiles/schema-<n>.json` written by the last version of the old schema (the
 /// tests load every fixture and fail when one is missing).
 pub const MIGRATIONS: &[Migration] = &[];
