@@ -59,11 +59,11 @@ lint: deps
 
 # One debug build serves every Rust suite and the end-to-end tests. Tests that need a real component
 # start it themselves on loopback (tests/support/): the keychain tests a private D-Bus session with an
-# unlocked gnome-keyring, and so on. The window binary is built here too, for the end-to-end tests.
+# unlocked gnome-keyring, and so on. The window binary the end-to-end tests drive is built here too
+# (tests/window_cli_parity.rs is an integration test of the app crate, so cargo builds its binary).
 test-rust: test-deps ui layering-check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked --no-fail-fast
-	$(CARGO) build --locked -p inflowave-setup --bin inflowave-setup
 
 # The layering the compiler enforces: the CLI (and the core under it) must build on a headless server
 # without WebKitGTK, so neither may have Tauri, wry or WebKitGTK anywhere in its dependency tree.

@@ -6,7 +6,6 @@ fn main() {
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
         .app_manifest(tauri_build::AppManifest::new().commands(&[
-            "app_info",
             "list_providers",
             "check_key",
             "save_profile",

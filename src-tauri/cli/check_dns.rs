@@ -1,4 +1,4 @@
-//! `check-dns`: the DNS audit of a sending domain for a provider, headless.
+//! `check-dns`: the DNS audit of a sending domain for a provider (or a saved profile), headless.
 
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use serde_json::json;
 
 use inflowave_core::catalogue;
-use inflowave_core::dns::{self, records_table};
-use inflowave_core::finding::all_passed;
+use inflowave_core::finding::{Finding, Verdict};
+use inflowave_core::usecases::{self as uc, AuditDns, CheckSettings, DnsSubject, Services};
 
 use super::output::Output;
+use super::runtime::run_cancellable;
 use super::{EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};
 
 /// The most pasted-table text read (a provider's table is a few kilobytes).
@@ -19,15 +20,24 @@ const MAX_TABLE_BYTES: u64 = 256 * 1024;
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     inflowave-setup-cli check-dns --provider sendgrid --domain example.com --return-path em1234\n  \
+    inflowave-setup-cli check-dns --profile example.com\n  \
     pbpaste | inflowave-setup-cli check-dns --provider postmark --domain example.com --records-stdin\n\n\
     The resolver is the system's unless --dns-server (or INFLOWAVE_DNS_SERVER) names one.")]
-pub struct CheckDnsArgs {
+pub struct Args {
+    /// A saved profile (its provider, domain, selectors and return path).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["provider", "domain"])]
+    profile: Option<String>,
     /// Provider id (see `providers`).
-    #[arg(long, value_name = "ID")]
-    provider: String,
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "profile",
+        requires = "domain"
+    )]
+    provider: Option<String>,
     /// The sending domain (the From address's domain).
-    #[arg(long, value_name = "D")]
-    domain: String,
+    #[arg(long, value_name = "D", required_unless_present = "profile")]
+    domain: Option<String>,
     /// A file holding the DNS records table copied from the provider's page.
     #[arg(long, value_name = "F", conflicts_with = "records_stdin")]
     records_file: Option<PathBuf>,
@@ -48,125 +58,91 @@ pub struct CheckDnsArgs {
     json: bool,
 }
 
-fn read_table(args: &CheckDnsArgs) -> Result<Option<String>, std::io::Error> {
+fn read_table(args: &Args) -> Result<Option<String>, Finding> {
+    let unreadable = |e: std::io::Error| {
+        Finding::fail(
+            "dns.records_unreadable",
+            "The records table could not be read",
+            format!("The records table could not be read: {e}."),
+        )
+    };
     let mut text = String::new();
     if let Some(path) = &args.records_file {
-        std::fs::File::open(path)?
-            .take(MAX_TABLE_BYTES)
-            .read_to_string(&mut text)?;
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_TABLE_BYTES).read_to_string(&mut text))
+            .map_err(unreadable)?;
     } else if args.records_stdin {
         std::io::stdin()
             .lock()
             .take(MAX_TABLE_BYTES)
-            .read_to_string(&mut text)?;
+            .read_to_string(&mut text)
+            .map_err(unreadable)?;
     } else {
         return Ok(None);
     }
     Ok(Some(text))
 }
 
-/// One line to stdout; a closed stdout (`| head`) is not an error.
-fn line(text: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
-}
-
 /// Runs `check-dns`; returns the exit code.
-pub fn run(args: CheckDnsArgs) -> u8 {
+pub fn run(args: Args) -> u8 {
     let out = Output::new(args.json);
-    let Some(provider) = catalogue::provider(&args.provider) else {
-        return out.could_not_run(
-            "provider.unknown",
-            &format!(
-                "There is no provider {:?}. Known providers: {}.",
-                args.provider,
-                catalogue::ids().join(", ")
-            ),
-        );
-    };
-    let domain = match dns::normalise_domain(&args.domain) {
-        Ok(d) => d,
-        Err(e) => return out.could_not_run("dns.bad_domain", &e.to_string()),
-    };
-    let options = match args
-        .dns_server
-        .as_deref()
-        .map(dns::parse_server)
-        .transpose()
-        .and_then(dns::AuditOptions::from_env)
-    {
-        Ok(options) => options,
-        Err(e) => return out.could_not_run("dns.bad_server", &e.to_string()),
-    };
     let pasted = match read_table(&args) {
-        Err(e) => {
-            return out.could_not_run(
-                "dns.records_unreadable",
-                &format!("The records table could not be read: {e}."),
-            )
-        }
-        Ok(None) => Vec::new(),
-        Ok(Some(text)) => match records_table::parse(&text, &domain) {
-            Ok(records) => records,
-            Err(e) => return out.could_not_run("dns.records_unparsable", &e.to_string()),
+        Ok(pasted) => pasted,
+        Err(finding) => return out.could_not_run_with(finding),
+    };
+    let subject = match (args.profile, args.provider, args.domain) {
+        (Some(name), _, _) => DnsSubject::Profile(name),
+        (None, provider, domain) => DnsSubject::Domain {
+            provider: provider.unwrap_or_default(),
+            domain: domain.unwrap_or_default(),
         },
     };
-    let request = dns::AuditRequest {
-        provider,
-        domain,
-        dkim_selectors: args.dkim_selectors.clone(),
-        return_path: args.return_path.clone(),
+    let request = AuditDns {
+        subject,
         pasted,
+        selectors: args.dkim_selectors,
+        return_path: args.return_path,
+        settings: CheckSettings {
+            dns_server: args.dns_server,
+            ..CheckSettings::default()
+        },
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return out.could_not_run("dns.resolver_unavailable", &e.to_string()),
+    let services = Services::os();
+    let report = match run_cancellable(|cancel| uc::audit_dns(&services, request, cancel)) {
+        Ok(Ok(report)) => report,
+        Ok(Err(e)) => return out.could_not_run_with(e.0),
+        Err(finding) => return out.could_not_run_with(finding),
     };
-    let audit = match runtime.block_on(dns::audit(&request, &options)) {
-        Ok(a) => a,
-        Err(dns::DnsError::TimedOut(d)) => {
-            return out.could_not_run(
-                "dns.audit_timeout",
-                &format!("The DNS checks did not finish within {} s.", d.as_secs()),
-            )
-        }
-        Err(e) => return out.could_not_run("dns.resolver_unavailable", &e.to_string()),
-    };
-    let ok = all_passed(&audit.findings);
-    let code = if ok {
-        EXIT_PASSED
-    } else if dns::only_lookup_failures(&audit.findings) {
-        EXIT_COULD_NOT_RUN
-    } else {
-        EXIT_FAILED
-    };
+    let audit = &report.audit;
     if args.json {
-        line(
-            &json!({
-                "ok": ok,
+        outln!(
+            "{}",
+            json!({
+                "ok": report.verdict == Verdict::Passed,
+                "verdict": report.verdict,
                 "provider": audit.provider,
                 "domain": audit.domain,
                 "elapsed_ms": audit.elapsed_ms,
                 "findings": audit.findings,
             })
-            .to_string(),
         );
     } else {
         out.findings_text(&audit.findings);
-        line(&format!(
+        outln!(
             "\n{} for {} at {} ({} ms).",
-            match code {
-                EXIT_PASSED => "DNS is ready",
-                EXIT_FAILED => "DNS is NOT ready: fix the failures above, then check again",
-                _ => "DNS could not be checked: try again",
+            match report.verdict {
+                Verdict::Passed => "DNS is ready",
+                Verdict::Failed => "DNS is NOT ready: fix the failures above, then check again",
+                Verdict::CouldNotCheck => "DNS could not be checked: try again",
             },
-            provider.name,
+            catalogue::name_of(&audit.provider),
             audit.domain,
             audit.elapsed_ms
-        ));
+        );
     }
-    code
+    match report.verdict {
+        Verdict::Passed => EXIT_PASSED,
+        Verdict::Failed => EXIT_FAILED,
+        Verdict::CouldNotCheck => EXIT_COULD_NOT_RUN,
+    }
 }

@@ -6,12 +6,13 @@ use std::io::IsTerminal;
 use serde_json::json;
 
 use inflowave_core::catalogue::{Provider, UsernameRule};
-use inflowave_core::finding::{all_passed, Finding, Severity};
-use inflowave_core::key_check::KeyCheck;
+use inflowave_core::finding::{all_passed, Finding, Offer, Severity};
 use inflowave_core::profiles::Profile;
-use inflowave_core::secret::SecretKey;
+use inflowave_core::usecases::KeyCheckReport;
 
-use super::profile_cmd::{effective, profile_json};
+use inflowave_core::profiles::sign_in_summary;
+
+use super::profile::profile_json;
 
 use super::EXIT_COULD_NOT_RUN;
 
@@ -44,6 +45,14 @@ fn clean(text: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect(),
     )
+}
+
+/// What the command line says for a finding's offer (the window shows a button instead).
+fn offer_text(offer: Offer) -> &'static str {
+    match offer {
+        Offer::ProbePorts => "See which ports answer: inflowave-setup-cli probe-ports --profile NAME (or --provider ID)",
+        Offer::ReplaceKey => "Replace the saved key: inflowave-setup-cli profile rotate-key NAME",
+    }
 }
 
 /// Where and how to print.
@@ -90,6 +99,9 @@ impl Output {
                     clean(&r.host),
                     clean(&r.value)
                 );
+            }
+            for offer in &f.offers {
+                outln!("        → {}", offer_text(*offer));
             }
         }
     }
@@ -160,7 +172,7 @@ impl Output {
         if !findings.is_empty() {
             outln!();
         }
-        let (username, endpoint) = effective(profile);
+        let (username, endpoint) = sign_in_summary(profile);
         outln!("{}", self.paint("1", &profile.name));
         outln!("    provider  {}", profile.provider);
         outln!("    domain    {}", profile.domain);
@@ -169,7 +181,7 @@ impl Output {
         outln!("    username  {username}");
         outln!(
             "    key       {}",
-            masked.unwrap_or("(not readable: see above)")
+            masked.unwrap_or("(in the OS keychain; not read)")
         );
         if let Some(stream) = &profile.stream {
             outln!("    stream    {stream}");
@@ -260,9 +272,9 @@ impl Output {
     }
 
     /// The result of `check-key`. Shows the key only masked.
-    pub fn key_check(&self, provider: &Provider, check: &KeyCheck) {
-        let ok = all_passed(&check.findings) && check.ok();
-        let masked = check.key.as_ref().map(SecretKey::masked);
+    pub fn key_check(&self, provider: &Provider, check: &KeyCheckReport) {
+        let ok = all_passed(&check.findings) && check.ok;
+        let masked = check.masked.as_deref();
         if self.json {
             outln!(
                 "{}",

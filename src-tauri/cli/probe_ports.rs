@@ -7,13 +7,13 @@ use std::time::Duration;
 use serde_json::json;
 
 use inflowave_core::catalogue::{self, conventional_tls, Port, TlsMode};
-use inflowave_core::profiles::store::ProfileStore;
-use inflowave_core::smtp::probe::{probe_ports, ProbeRequest, DEFAULT_PROBE_DEADLINE};
+use inflowave_core::usecases::{self as uc, CheckSettings, ProbePorts, ProbeSubject, Services};
 
+use super::exit_code;
 use super::output::Output;
 use super::runtime::run_cancellable;
-use super::{EXIT_FAILED, EXIT_PASSED};
 
+/// The arguments of `probe-ports`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A saved profile.
@@ -68,62 +68,31 @@ fn parse_port(text: &str) -> Result<Port, PortArgError> {
 /// Runs `probe-ports`; returns the exit code.
 pub fn run(args: Args) -> u8 {
     let out = Output::new(args.json);
-    let extra_ca_pem = match super::send_test::read_ca_file(args.ca_file.as_deref()) {
-        Ok(pem) => pem,
-        Err(message) => return out.could_not_run("smtp.ca_file_unreadable", &message),
+    let subject = match (args.profile, args.provider) {
+        (Some(name), _) => ProbeSubject::Profile(name),
+        (None, provider) => ProbeSubject::Provider(provider.unwrap_or_default()),
     };
-    // A saved profile gives the provider and its endpoint override; --host still applies.
-    let (provider, host) = match &args.profile {
-        Some(name) => {
-            let profile = match ProfileStore::open_default().and_then(|store| store.get(name)) {
-                Ok(p) => p,
-                Err(e) => return out.could_not_run_with(e.to_finding()),
-            };
-            let Some(provider) = catalogue::provider(&profile.provider) else {
-                return out.could_not_run(
-                    "provider.unknown",
-                    &format!(
-                        "Profile {name} names an unknown provider {:?}.",
-                        profile.provider
-                    ),
-                );
-            };
-            let host = args.host.clone().or(profile.endpoint.map(|e| e.host));
-            (provider, host)
-        }
-        None => {
-            let provider_id = args.provider.clone().unwrap_or_default();
-            let Some(provider) = catalogue::provider(&provider_id) else {
-                return out.could_not_run(
-                    "provider.unknown",
-                    &format!(
-                        "There is no provider {provider_id:?}. Known providers: {}.",
-                        catalogue::ids().join(", ")
-                    ),
-                );
-            };
-            (provider, args.host.clone())
-        }
+    let request = ProbePorts {
+        subject,
+        host: args.host,
+        ports: args.ports,
+        settings: CheckSettings {
+            ca_file: args.ca_file,
+            timeout: args.timeout.map(Duration::from_secs),
+            ..CheckSettings::default()
+        },
     };
-    let request = ProbeRequest {
-        provider,
-        host,
-        ports: (!args.ports.is_empty()).then(|| args.ports.clone()),
-        extra_ca_pem,
-        deadline: args
-            .timeout
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_PROBE_DEADLINE),
+    let services = Services::os();
+    let report = match run_cancellable(|cancel| uc::probe_ports(&services, request, cancel)) {
+        Ok(Ok(report)) => report,
+        Ok(Err(e)) => return out.could_not_run_with(e.0),
+        Err(finding) => return out.could_not_run_with(finding),
     };
-    let report = match run_cancellable(|cancel| async move { probe_ports(&request, cancel).await })
-    {
-        Ok(report) => report,
-        Err(e) => return out.could_not_run("cli.runtime_failed", &e.to_string()),
-    };
+    let provider = catalogue::name_of(&report.provider);
     if args.json {
         outln!("{}", json!(report));
     } else {
-        outln!("{} ({})", report.host, provider.name);
+        outln!("{} ({provider})", report.host);
         outln!("  port  tls       tcp  banner  ehlo  tls   result");
         let mark = |b: bool| if b { "✓" } else { "·" };
         for p in &report.ports {
@@ -151,9 +120,5 @@ pub fn run(args: Args) -> u8 {
             report.elapsed_ms as f64 / 1000.0
         );
     }
-    if report.ok {
-        EXIT_PASSED
-    } else {
-        EXIT_FAILED
-    }
+    exit_code(report.ok)
 }

@@ -1,6 +1,6 @@
 //! `send-test`: "Check sign-in" (`--check-only`) or "Send test message" through the provider, with
-//! the diagnosis as findings. The key comes from standard input (or, later, a saved profile's keychain
-//! entry), never from the command line.
+//! the diagnosis as findings. The key comes from standard input, or a saved profile's keychain
+//! entry; never from the command line.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,17 +9,14 @@ use clap::ValueEnum;
 use serde_json::json;
 
 use inflowave_core::catalogue::{self, TlsMode};
-use inflowave_core::finding::Finding;
-use inflowave_core::key_check;
-use inflowave_core::keychain::{OsKeychain, SecretStore};
-use inflowave_core::profiles::store::ProfileStore;
-use inflowave_core::secret::SecretKey;
-use inflowave_core::smtp::{self, Action, Deadlines, MessageSpec, Overrides, Request, Stage};
-use inflowave_core::verify;
+use inflowave_core::smtp::{self, Action, Stage};
+use inflowave_core::usecases::{
+    self as uc, CheckSettings, CheckSmtp, EndpointOverride, Services, SmtpSubject,
+};
 
 use super::output::Output;
 use super::runtime::run_cancellable;
-use super::{stdin_key, EXIT_FAILED, EXIT_PASSED};
+use super::{exit_code, stdin_key};
 
 /// `--tls` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,7 +34,11 @@ impl From<TlsArg> for TlsMode {
     }
 }
 
+/// The arguments of `send-test`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example: printf '%s' \"$SENDGRID_KEY\" | inflowave-setup-cli send-test --provider sendgrid --from ops@example.com"
+)]
 pub struct Args {
     /// A saved profile (its key comes from the OS keychain).
     #[arg(long, value_name = "NAME", conflicts_with = "provider")]
@@ -92,29 +93,13 @@ pub fn run(args: Args) -> u8 {
     } else {
         Action::SendTest
     };
-    let deadlines = args
-        .timeout
-        .map(|s| Deadlines::uniform(Duration::from_secs(s)))
-        .unwrap_or_default();
-    let extra_ca_pem = match read_ca_file(args.ca_file.as_deref()) {
-        Ok(pem) => pem,
-        Err(message) => return out.could_not_run("smtp.ca_file_unreadable", &message),
-    };
-    let (request, key, mut notes) = match &args.profile {
-        Some(name) => match for_profile(name, &args, action, extra_ca_pem, deadlines) {
-            Ok((request, key)) => (request, key, Vec::new()),
-            Err(finding) => return out.could_not_run_with(finding),
-        },
-        None => {
-            let provider_id = args.provider.clone().unwrap_or_default();
-            let Some(provider) = catalogue::provider(&provider_id) else {
-                return out.could_not_run(
-                    "provider.unknown",
-                    &format!(
-                        "There is no provider {provider_id:?}. Known providers: {}.",
-                        catalogue::ids().join(", ")
-                    ),
-                );
+    let subject = match (args.profile, args.provider) {
+        (Some(name), _) => SmtpSubject::Profile(name),
+        (None, provider) => {
+            let provider = provider.unwrap_or_default();
+            let label = match catalogue::lookup(&provider) {
+                Ok(p) => format!("{} {}: ", p.name, p.key_label),
+                Err(finding) => return out.could_not_run_with(finding),
             };
             if args.from.is_none() && !args.check_only {
                 return out.could_not_run(
@@ -122,56 +107,53 @@ pub fn run(args: Args) -> u8 {
                     "--from ADDR is required to send a test message (or use --check-only).",
                 );
             }
-            let raw = match stdin_key::read(&format!("{} {}: ", provider.name, provider.key_label))
-            {
+            let key = match stdin_key::read(&label) {
                 Ok(key) => key,
-                Err(error) => return out.could_not_run("cli.stdin_unreadable", &error.to_string()),
+                Err(finding) => return out.could_not_run_with(finding),
             };
-            let (key, notes) = key_check::trim_around_key(&raw);
-            let request = Request {
+            SmtpSubject::Key {
                 provider,
-                overrides: Overrides {
-                    host: args.host.clone(),
-                    port: args.port,
-                    tls: args.tls.map(TlsMode::from),
-                    username: args.username.clone(),
-                },
-                message: MessageSpec {
-                    from: args.from.clone().unwrap_or_default(),
-                    to: args.to.clone(),
-                    stream: args.stream.clone(),
-                    profile: None,
-                },
-                action,
-                extra_ca_pem,
-                deadlines,
-            };
-            (request, key, notes)
+                key,
+                from: args.from,
+                username: args.username,
+                stream: args.stream,
+            }
         }
     };
-    let provider = request.provider;
+    let request = CheckSmtp {
+        subject,
+        action,
+        to: args.to,
+        endpoint: EndpointOverride {
+            host: args.host.as_deref(),
+            port: args.port,
+            tls: args.tls.map(TlsMode::from),
+        },
+        settings: CheckSettings {
+            ca_file: args.ca_file,
+            timeout: args.timeout.map(Duration::from_secs),
+            ..CheckSettings::default()
+        },
+    };
     let json_mode = args.json;
+    let services = Services::os();
     let run = run_cancellable(|cancel| {
-        smtp::run(
-            &request,
-            &key,
+        uc::check_smtp(
+            &services,
+            request,
             move |stage| progress(json_mode, stage),
             cancel,
         )
     });
-    let mut report = match run {
-        Ok(report) => report,
-        Err(e) => return out.could_not_run("cli.runtime_failed", &e.to_string()),
+    let report = match run {
+        Ok(Ok(report)) => report,
+        Ok(Err(e)) => return out.could_not_run_with(e.0),
+        Err(finding) => return out.could_not_run_with(finding),
     };
-    drop(key);
-    notes.append(&mut report.findings);
-    report.findings = notes;
-    report.ok = inflowave_core::finding::all_passed(&report.findings);
-
     if args.json {
         let mut value = json!({
             "ok": report.ok,
-            "provider": provider.id,
+            "provider": report.provider,
             "action": report.action,
             "target": report.target,
             "findings": report.findings,
@@ -197,63 +179,11 @@ pub fn run(args: Args) -> u8 {
             report.elapsed_ms as f64 / 1000.0
         );
     }
-    if report.ok {
-        EXIT_PASSED
-    } else {
-        EXIT_FAILED
-    }
-}
-
-/// Reads `--ca-file`, if given.
-pub(super) fn read_ca_file(path: Option<&std::path::Path>) -> Result<Option<Vec<u8>>, String> {
-    match path {
-        Some(path) => std::fs::read(path)
-            .map(Some)
-            .map_err(|e| format!("Could not read the CA file {}: {e}.", path.display())),
-        None => Ok(None),
-    }
-}
-
-/// The request and key for a saved profile: its settings from the profiles file, its key from the
-/// OS keychain; `--host`, `--port`, `--tls`, `--to` still apply (e.g. to try another port).
-fn for_profile(
-    name: &str,
-    args: &Args,
-    action: Action,
-    extra_ca_pem: Option<Vec<u8>>,
-    deadlines: Deadlines,
-) -> Result<(Request, SecretKey), Finding> {
-    let store = ProfileStore::open_default().map_err(|e| e.to_finding())?;
-    let profile = store.get(name).map_err(|e| e.to_finding())?;
-    let mut request =
-        verify::smtp_request(&profile, action, args.to.clone(), extra_ca_pem, deadlines)?;
-    if args.host.is_some() {
-        request.overrides.host = args.host.clone();
-    }
-    if args.port.is_some() {
-        request.overrides.port = args.port;
-        request.overrides.tls = args.tls.map(TlsMode::from);
-    }
-    if let Some(tls) = args.tls {
-        request.overrides.tls = Some(tls.into());
-    }
-    let key = OsKeychain::default()
-        .load(name)
-        .map_err(|e| e.to_finding())?;
-    Ok((request, key))
+    exit_code(report.ok)
 }
 
 fn progress(json: bool, stage: Stage) {
-    if json {
-        return;
+    if !json {
+        eprintln!("… {}…", stage.describe());
     }
-    let text = match stage {
-        Stage::Resolving => "looking up the host…",
-        Stage::Connecting => "connecting…",
-        Stage::Tls => "starting TLS…",
-        Stage::SigningIn => "signing in…",
-        Stage::Sending => "sending the test message…",
-        Stage::Done => "done.",
-    };
-    eprintln!("… {text}");
 }

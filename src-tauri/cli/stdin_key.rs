@@ -18,8 +18,19 @@ pub enum StdinKeyError {
     NotUtf8,
 }
 
-/// Reads the whole of standard input (or one hidden line at a terminal) into a secret.
-pub fn read(prompt: &str) -> Result<SecretKey, StdinKeyError> {
+/// Reads the whole of standard input (or one hidden line at a terminal) into a secret; the finding
+/// `cli.stdin_unreadable` when it cannot.
+pub fn read(prompt: &str) -> Result<SecretKey, inflowave_core::finding::Finding> {
+    read_secret(prompt).map_err(|e| {
+        inflowave_core::finding::Finding::fail(
+            "cli.stdin_unreadable",
+            "The key could not be read",
+            e.to_string(),
+        )
+    })
+}
+
+fn read_secret(prompt: &str) -> Result<SecretKey, StdinKeyError> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         let line = rpassword::prompt_password(prompt)?;

@@ -3,6 +3,9 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::finding::{areas, AreaInfo};
+use crate::smtp::{Action, StageInfo};
+
 /// The OS-level identifier: keychain service name, config directory, Tauri `identifier`.
 pub const IDENTIFIER: &str = "com.inflowave.setup";
 /// The product name shown in the title bar and output.
@@ -18,13 +21,25 @@ pub struct WizardStep {
     pub title: String,
 }
 
-/// Facts about the running app.
+/// The stages one kind of SMTP check goes through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CheckStages {
+    pub action: Action,
+    pub stages: Vec<StageInfo>,
+}
+
+/// Facts about the running app, and the labels a window shows (so it needs no table of its own).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct AppInfo {
     pub name: String,
     pub version: String,
     pub steps: Vec<WizardStep>,
+    /// The areas findings belong to, with labels, in reading order.
+    pub areas: Vec<AreaInfo>,
+    /// The stages of a sign-in check and of a test message, with labels.
+    pub smtp_stages: Vec<CheckStages>,
 }
 
 /// The wizard's steps, in order.
@@ -51,6 +66,14 @@ pub fn info() -> AppInfo {
         name: PRODUCT_NAME.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         steps: wizard_steps(),
+        areas: areas(),
+        smtp_stages: [Action::CheckSignIn, Action::SendTest]
+            .into_iter()
+            .map(|action| CheckStages {
+                action,
+                stages: action.stages(),
+            })
+            .collect(),
     }
 }
 

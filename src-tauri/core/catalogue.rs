@@ -504,6 +504,27 @@ pub fn provider(id: &str) -> Option<&'static Provider> {
     PROVIDERS.iter().find(|p| p.id == id)
 }
 
+/// The provider `id`, or the one `provider.unknown` finding every caller reports (a typed id, or a
+/// profile saved by a version that knew a provider this one does not).
+pub fn lookup(id: &str) -> Result<&'static Provider, crate::finding::Finding> {
+    provider(id).ok_or_else(|| {
+        crate::finding::Finding::fail(
+            "provider.unknown",
+            "Unknown provider",
+            format!(
+                "There is no provider {id:?} in this version. Known providers: {}.",
+                ids().join(", ")
+            ),
+        )
+        .step("Choose one of the known providers (for any other SMTP relay: custom).")
+    })
+}
+
+/// The provider's name for people ("SendGrid"), or the id itself when this version does not know it.
+pub fn name_of(id: &str) -> &str {
+    provider(id).map_or(id, |p| p.name)
+}
+
 /// Every provider id, for error messages and `--help`.
 pub fn ids() -> Vec<&'static str> {
     PROVIDERS.iter().map(|p| p.id).collect()

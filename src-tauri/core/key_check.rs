@@ -8,6 +8,7 @@
 
 use crate::catalogue::{KeyRule, Provider, UsernameRule};
 use crate::finding::{all_passed, Finding};
+use crate::names;
 use crate::secret::SecretKey;
 
 /// SendGrid API keys: `SG.` + 22 + `.` + 43 characters.
@@ -310,7 +311,10 @@ fn check_wrong_field(provider: &Provider, key: &str, findings: &mut Vec<Finding>
     }
 }
 
-fn check_username(
+/// The username's own mistakes: whitespace around it, and anything but the literal word where the
+/// provider wants one (`apikey`). The one home of the literal-username rule: the key check and the
+/// profile form both ask it. `key` (when known) lets it say "the key itself".
+pub fn check_username(
     provider: &Provider,
     username: Option<&str>,
     key: &str,
@@ -459,15 +463,6 @@ fn check_sendgrid(key: &str, findings: &mut Vec<Finding>) {
     }
 }
 
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
 fn check_postmark(username: Option<&str>, key: &str, findings: &mut Vec<Finding>) {
     let where_server_token =
         "In Postmark: Servers → your server → API Tokens → copy the Server API Token.";
@@ -477,13 +472,13 @@ fn check_postmark(username: Option<&str>, key: &str, findings: &mut Vec<Finding>
     let smtp_token_mode = username.is_some_and(|u| u != key);
     if smtp_token_mode {
         // An SMTP Token: access key as username, secret key as password. Both are shown together.
-        if username.is_some_and(is_uuid) && is_uuid(key) {
+        if username.is_some_and(names::is_uuid) && names::is_uuid(key) {
             findings.push(Finding::pass(
                 "postmark.smtp_token",
                 "Signing in with an SMTP Token",
                 "The username and password differ, so this is a per-stream SMTP Token (access key + secret key), not a Server API Token.",
             ));
-        } else if username.is_some_and(is_uuid) {
+        } else if username.is_some_and(names::is_uuid) {
             findings.push(
                 Finding::fail(
                     "postmark.username_differs",
@@ -496,7 +491,7 @@ fn check_postmark(username: Option<&str>, key: &str, findings: &mut Vec<Finding>
         }
         return;
     }
-    if !is_uuid(key) {
+    if !names::is_uuid(key) {
         let len = key.chars().count();
         findings.push(
             Finding::fail(

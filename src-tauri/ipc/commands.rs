@@ -1,56 +1,29 @@
-//! The Tauri commands. Each is a few lines: take the arguments, call the core, return.
+//! The Tauri commands of the Provider, Key and Keychain steps and of the home screen's profile
+//! actions. Each translates the IPC request into the core's, calls the use case, and replies.
 
-use inflowave_core::keychain::OsKeychain;
-use inflowave_core::profiles::store::ProfileStore;
-use inflowave_core::profiles::{service, NewProfile};
-use inflowave_core::{app, catalogue, key_check, secret::SecretKey};
+use tauri::{AppHandle, Runtime, State};
 
-use super::types::{
-    CheckKeyRequest, EditProfileRequest, IpcError, KeyCheckReport, ProfileListReply, ProviderPage,
-    RemoveProfileReply, RotateKeyRequest, SaveProfileReply, SaveProfileRequest, StartupReply,
+use inflowave_core::catalogue::{self, Provider};
+use inflowave_core::profiles::service::ProfileEdit;
+use inflowave_core::profiles::{NewProfile, Profile};
+use inflowave_core::secret::SecretKey;
+use inflowave_core::usecases::{
+    self as uc, CouldNotRun, EditProfile, KeepPort, KeyCheckReport, ProfileList, RotateKey,
+    SaveProfile, Services, Startup,
 };
 
-/// Name, version and wizard steps.
-#[tauri::command]
-pub fn app_info() -> app::AppInfo {
-    app::info()
-}
+use super::types::{
+    CheckKeyRequest, EditProfileRequest, IpcError, ProviderPage, RemoveProfileReply,
+    RotateKeyRequest, SaveProfileReply, SaveProfileRequest, SetPortRequest,
+};
 
-/// The provider catalogue.
-#[tauri::command]
-pub fn list_providers() -> Vec<catalogue::Provider> {
-    catalogue::PROVIDERS.to_vec()
-}
-
-/// Validates a pasted key. The key is moved into a zeroizing secret at once and never returned.
-/// Async, so it runs off the main thread like every other command.
-#[tauri::command]
-pub async fn check_key(request: CheckKeyRequest) -> Result<KeyCheckReport, IpcError> {
-    let CheckKeyRequest {
-        provider,
-        username,
-        key,
-    } = request;
-    let key = SecretKey::new(key);
-    let provider = catalogue::provider(&provider).ok_or_else(|| {
-        IpcError::new(
-            "provider.unknown",
-            format!("There is no provider with the id {provider:?}."),
-        )
-    })?;
-    let check = key_check::validate(provider, username.as_deref(), &key);
-    Ok(KeyCheckReport {
-        ok: check.ok(),
-        masked: check.key.as_ref().map(SecretKey::masked),
-        findings: check.findings,
-    })
-}
-
-/// Runs blocking core work (keychain, files) off the async runtime's worker threads.
+/// Runs a blocking use case (keychain, files) off the async runtime's worker threads.
 pub(super) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
+    services: &Services,
+    work: impl FnOnce(&Services) -> T + Send + 'static,
 ) -> Result<T, IpcError> {
-    tauri::async_runtime::spawn_blocking(work)
+    let services = services.clone();
+    tauri::async_runtime::spawn_blocking(move || work(&services))
         .await
         .map_err(|e| {
             IpcError::new(
@@ -60,16 +33,40 @@ pub(super) async fn blocking<T: Send + 'static>(
         })
 }
 
-pub(super) fn store() -> Result<ProfileStore, IpcError> {
-    ProfileStore::open_default().map_err(|e| {
-        let f = e.to_finding();
-        IpcError::new(&f.code, f.detail)
-    })
+/// Everything the window needs to paint its first screen, in one round trip.
+#[tauri::command]
+pub async fn startup(services: State<'_, Services>) -> Result<Startup, IpcError> {
+    blocking(&services, uc::startup).await
+}
+
+/// The provider catalogue.
+#[tauri::command]
+pub fn list_providers() -> Vec<Provider> {
+    uc::providers().to_vec()
+}
+
+/// Validates a pasted key. The key is moved into a zeroizing secret at once and never returned.
+#[tauri::command]
+pub async fn check_key(request: CheckKeyRequest) -> Result<KeyCheckReport, IpcError> {
+    let CheckKeyRequest {
+        provider,
+        username,
+        key,
+    } = request;
+    let key = SecretKey::new(key);
+    Ok(uc::check_key(uc::CheckKey {
+        provider,
+        username,
+        key,
+    })?)
 }
 
 /// Saves a profile and stores its key in the OS keychain. The key is never returned, only masked.
 #[tauri::command]
-pub async fn save_profile(request: SaveProfileRequest) -> Result<SaveProfileReply, IpcError> {
+pub async fn save_profile(
+    request: SaveProfileRequest,
+    services: State<'_, Services>,
+) -> Result<SaveProfileReply, IpcError> {
     let SaveProfileRequest {
         provider,
         domain,
@@ -82,8 +79,7 @@ pub async fn save_profile(request: SaveProfileRequest) -> Result<SaveProfileRepl
         stream,
         key,
     } = request;
-    let key = SecretKey::new(key);
-    let new = NewProfile {
+    let profile = NewProfile {
         name,
         provider,
         domain,
@@ -95,152 +91,32 @@ pub async fn save_profile(request: SaveProfileRequest) -> Result<SaveProfileRepl
         stream,
         ..NewProfile::default()
     };
-    let store = store()?;
-    blocking(move || reply_of(service::add(&store, &OsKeychain::default(), new, &key))).await
-}
-
-/// A save or rotation as the window sees it: the masked key and the findings, never the key.
-fn reply_of(result: Result<service::Saved, service::SaveError>) -> SaveProfileReply {
-    match result {
-        Ok(saved) => SaveProfileReply {
-            ok: true,
-            profile: Some(saved.profile),
-            masked_key: Some(saved.masked_key),
-            findings: saved.findings,
-        },
-        Err(e) => SaveProfileReply {
-            ok: false,
-            profile: None,
-            masked_key: None,
-            findings: e.findings().to_vec(),
-        },
-    }
-}
-
-fn profile_list(store: &ProfileStore) -> ProfileListReply {
-    match store.load() {
-        Ok((file, recovery)) => ProfileListReply {
-            summaries: file
-                .profiles
-                .iter()
-                .map(inflowave_core::verify::summarize)
-                .collect(),
-            profiles: file.profiles,
-            findings: recovery.iter().map(|r| r.to_finding()).collect(),
-        },
-        Err(e) => ProfileListReply {
-            profiles: Vec::new(),
-            summaries: Vec::new(),
-            findings: vec![e.to_finding()],
-        },
-    }
-}
-
-/// The saved profiles, without touching the keychain.
-#[tauri::command]
-pub async fn list_profiles() -> Result<ProfileListReply, IpcError> {
-    let store = store()?;
-    blocking(move || profile_list(&store)).await
-}
-
-/// Everything the window needs to paint its first screen, in one round trip: the app and its steps,
-/// the catalogue, and the saved profiles (which decide between the home screen and the wizard).
-#[tauri::command]
-pub async fn startup() -> Result<StartupReply, IpcError> {
-    blocking(startup_data).await
-}
-
-/// The first screen's data (blocking: it reads the profiles file).
-pub(super) fn startup_data() -> StartupReply {
-    let profiles = match store() {
-        Ok(store) => profile_list(&store),
-        Err(e) => ProfileListReply {
-            profiles: Vec::new(),
-            summaries: Vec::new(),
-            findings: vec![inflowave_core::finding::Finding::fail(
-                "profile.file_error",
-                "The profiles file could not be found",
-                e.message,
-            )],
-        },
+    let request = SaveProfile {
+        profile,
+        key: SecretKey::new(key),
     };
-    StartupReply {
-        info: app::info(),
-        providers: catalogue::PROVIDERS.to_vec(),
-        profiles,
-    }
+    blocking(&services, move |s| uc::save_profile(s, request).into()).await
 }
 
-/// Removes a profile and its keychain entry.
+/// Replaces a profile's key after checking it; the old key stays when the new one fails.
 #[tauri::command]
-pub async fn remove_profile(name: String) -> Result<RemoveProfileReply, IpcError> {
-    let store = store()?;
-    blocking(
-        move || match service::remove(&store, &OsKeychain::default(), &name) {
-            Ok(_) => RemoveProfileReply {
-                ok: true,
-                findings: Vec::new(),
-            },
-            Err(finding) => RemoveProfileReply {
-                ok: false,
-                findings: vec![finding],
-            },
-        },
-    )
-    .await
-}
-
-/// Opens one of a provider's dashboard pages (from the catalogue) in the system browser. The window
-/// names the page, never a URL, so it cannot open anything else.
-#[tauri::command]
-pub fn open_provider_page(
-    app: tauri::AppHandle,
-    provider: String,
-    page: ProviderPage,
-) -> Result<(), IpcError> {
-    use tauri_plugin_opener::OpenerExt as _;
-    let links = catalogue::provider(&provider)
-        .and_then(|p| p.links)
-        .ok_or_else(|| {
-            IpcError::new(
-                "provider.unknown",
-                format!("The provider {provider:?} has no pages to open."),
-            )
-        })?;
-    let url = match page {
-        ProviderPage::ApiKeys => links.api_keys,
-        ProviderPage::SenderAuth => links.sender_auth,
-        ProviderPage::SmtpDocs => links.smtp_docs,
+pub async fn rotate_key(
+    request: RotateKeyRequest,
+    services: State<'_, Services>,
+) -> Result<SaveProfileReply, IpcError> {
+    let request = RotateKey {
+        profile: request.profile,
+        key: SecretKey::new(request.key),
     };
-    app.opener().open_url(url, None::<&str>).map_err(|e| {
-        IpcError::new(
-            "ipc.open_failed",
-            format!("The browser could not be opened: {e}"),
-        )
-    })
-}
-
-/// Replaces a profile's key in the OS keychain after checking it; the old key stays when the new one
-/// fails. Replies like a save: the masked key and the findings, never the key.
-#[tauri::command]
-pub async fn rotate_key(request: RotateKeyRequest) -> Result<SaveProfileReply, IpcError> {
-    let RotateKeyRequest { profile, key } = request;
-    let key = SecretKey::new(key);
-    let store = store()?;
-    blocking(move || {
-        reply_of(service::rotate(
-            &store,
-            &OsKeychain::default(),
-            &profile,
-            &key,
-        ))
-    })
-    .await
+    blocking(&services, move |s| uc::rotate_key(s, request).into()).await
 }
 
 /// Edits a saved profile with the same checks as adding one. Replies like a save (no key involved).
 #[tauri::command]
-pub async fn edit_profile(request: EditProfileRequest) -> Result<SaveProfileReply, IpcError> {
+pub async fn edit_profile(
+    request: EditProfileRequest,
+    services: State<'_, Services>,
+) -> Result<SaveProfileReply, IpcError> {
     let EditProfileRequest {
         profile,
         domain,
@@ -253,7 +129,7 @@ pub async fn edit_profile(request: EditProfileRequest) -> Result<SaveProfileRepl
         dkim_selectors,
         return_path,
     } = request;
-    let edit = service::ProfileEdit {
+    let edit = ProfileEdit {
         domain,
         from,
         host,
@@ -264,20 +140,75 @@ pub async fn edit_profile(request: EditProfileRequest) -> Result<SaveProfileRepl
         dkim_selectors,
         return_path,
     };
-    let store = store()?;
-    blocking(move || match service::edit(&store, &profile, edit) {
-        Ok(profile) => SaveProfileReply {
+    let request = EditProfile { profile, edit };
+    Ok(blocking(&services, move |s| uc::edit_profile(s, request))
+        .await?
+        .into())
+}
+
+/// The saved profiles, without touching the keychain.
+#[tauri::command]
+pub async fn list_profiles(services: State<'_, Services>) -> Result<ProfileList, IpcError> {
+    Ok(blocking(&services, uc::list_profiles).await??)
+}
+
+/// Removes a profile and its keychain entry.
+#[tauri::command]
+pub async fn remove_profile(
+    name: String,
+    services: State<'_, Services>,
+) -> Result<RemoveProfileReply, IpcError> {
+    let removed = blocking(&services, move |s| uc::remove_profile(s, &name)).await?;
+    Ok(match removed {
+        Ok(_) => RemoveProfileReply {
             ok: true,
-            profile: Some(profile),
-            masked_key: None,
             findings: Vec::new(),
         },
-        Err(findings) => SaveProfileReply {
+        Err(CouldNotRun(finding)) => RemoveProfileReply {
             ok: false,
-            profile: None,
-            masked_key: None,
-            findings,
+            findings: vec![finding],
         },
     })
-    .await
+}
+
+/// Moves a profile's endpoint to the port that answered, and returns the updated profile.
+#[tauri::command]
+pub async fn set_profile_port(
+    request: SetPortRequest,
+    services: State<'_, Services>,
+) -> Result<Profile, IpcError> {
+    let request = KeepPort {
+        profile: request.profile,
+        port: request.port,
+    };
+    Ok(blocking(&services, move |s| uc::keep_port(s, request)).await??)
+}
+
+/// Opens one of a provider's dashboard pages (from the catalogue) in the system browser. The window
+/// names the page, never a URL, so it cannot open anything else.
+#[tauri::command]
+pub fn open_provider_page<R: Runtime>(
+    app: AppHandle<R>,
+    provider: String,
+    page: ProviderPage,
+) -> Result<(), IpcError> {
+    use tauri_plugin_opener::OpenerExt as _;
+    let links = catalogue::lookup(&provider).map_err(CouldNotRun)?.links;
+    let Some(links) = links else {
+        return Err(IpcError::new(
+            "provider.no_pages",
+            format!("{provider} has no dashboard pages to open."),
+        ));
+    };
+    let url = match page {
+        ProviderPage::ApiKeys => links.api_keys,
+        ProviderPage::SenderAuth => links.sender_auth,
+        ProviderPage::SmtpDocs => links.smtp_docs,
+    };
+    app.opener().open_url(url, None::<&str>).map_err(|e| {
+        IpcError::new(
+            "ipc.open_failed",
+            format!("The browser could not be opened: {e}"),
+        )
+    })
 }

@@ -10,7 +10,36 @@ pub mod types;
 
 use std::process::ExitCode;
 
+use inflowave_core::usecases::{self, Services};
+use tauri::Runtime;
+
 pub use types::IpcError;
+
+/// The app's commands and state on a Tauri builder: the real window's ([`run`]) and the tests' mock
+/// runtime use the same.
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_opener::init())
+        .manage(operations::Operations::default())
+        .manage(Services::os())
+        .invoke_handler(tauri::generate_handler![
+            commands::startup,
+            commands::list_providers,
+            commands::check_key,
+            commands::save_profile,
+            commands::rotate_key,
+            commands::edit_profile,
+            commands::list_profiles,
+            commands::remove_profile,
+            commands::set_profile_port,
+            commands::open_provider_page,
+            checks::audit_dns,
+            checks::smtp_check,
+            checks::probe_ports,
+            checks::verify_profiles,
+            checks::cancel_operation,
+        ])
+}
 
 /// Builds and runs the window. Says plainly when there is no display instead of crashing.
 pub fn run() -> ExitCode {
@@ -24,31 +53,11 @@ pub fn run() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let result = tauri::Builder::default()
-        .plugin(tauri_plugin_opener::init())
-        .manage(operations::Operations::default())
+    let result = with_commands(tauri::Builder::default())
         .setup(|app| {
             open_main_window(app)?;
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::list_providers,
-            commands::check_key,
-            commands::save_profile,
-            commands::list_profiles,
-            commands::remove_profile,
-            checks::audit_dns,
-            checks::smtp_check,
-            checks::probe_ports,
-            checks::cancel_operation,
-            checks::verify_profiles,
-            checks::set_profile_port,
-            commands::open_provider_page,
-            commands::startup,
-            commands::rotate_key,
-            commands::edit_profile,
-        ])
         .run(tauri::generate_context!());
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -72,7 +81,7 @@ fn open_main_window(app: &mut tauri::App) -> tauri::Result<()> {
     else {
         return Err(tauri::Error::WindowNotFound);
     };
-    let startup = commands::startup_data();
+    let startup = usecases::startup(&Services::os());
     // JSON is a JavaScript expression; serialization cannot fail for these plain types, and if it
     // did the page would simply ask over IPC.
     let preload = serde_json::to_string(&startup)

@@ -1,18 +1,28 @@
-//! Types that exist only to cross IPC: requests and replies shaped for the webview. The TypeScript
-//! bindings in `ui/src/lib/ipc/bindings/` are generated from these (and the core types) by ts-rs.
+//! Types that exist only to cross IPC: requests as the webview sends them (a key arrives as a plain
+//! string and is moved into a zeroizing secret at once), replies shaped for its forms, and the error.
+//! The TypeScript bindings in `ui/src/lib/ipc/bindings/` are generated from these and the core's
+//! types by ts-rs.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use inflowave_core::catalogue::TlsMode;
 use inflowave_core::finding::Finding;
+use inflowave_core::profiles::service::{SaveError, Saved};
+use inflowave_core::profiles::Profile;
+use inflowave_core::smtp::Action;
+use inflowave_core::usecases::CouldNotRun;
 
-/// An error that crosses IPC: the UI branches on `code`, shows `message`.
+/// An error that crosses IPC: the UI branches on `code` and shows the finding (title, detail, fix)
+/// where it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
 #[error("{message}")]
 #[ts(export)]
 pub struct IpcError {
     pub code: String,
     pub message: String,
+    /// The finding that says why, with its fix, when the core gave one.
+    pub finding: Option<Finding>,
 }
 
 impl IpcError {
@@ -20,11 +30,22 @@ impl IpcError {
         Self {
             code: code.to_owned(),
             message: message.into(),
+            finding: None,
         }
     }
 }
 
-/// What the key step sends: the provider, the username field when the admin can type one, the key.
+impl From<CouldNotRun> for IpcError {
+    fn from(CouldNotRun(finding): CouldNotRun) -> Self {
+        Self {
+            code: finding.code.clone(),
+            message: format!("{} {}", finding.title, finding.detail),
+            finding: Some(finding),
+        }
+    }
+}
+
+/// What the Key step sends: the provider, the username field when the admin can type one, the key.
 #[derive(Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -33,16 +54,6 @@ pub struct CheckKeyRequest {
     pub username: Option<String>,
     /// Moved into a zeroizing secret as soon as it is deserialized.
     pub key: String,
-}
-
-/// The key step's result. Holds no secret: only the masked key when the key is usable.
-#[derive(Debug, Serialize, TS)]
-#[ts(export)]
-pub struct KeyCheckReport {
-    pub ok: bool,
-    pub findings: Vec<Finding>,
-    /// `SG.Ab…wXyz` — the only form of the key the webview ever receives back.
-    pub masked: Option<String>,
 }
 
 /// What the Keychain step sends to save a profile with its key.
@@ -56,32 +67,61 @@ pub struct SaveProfileRequest {
     pub name: Option<String>,
     pub host: Option<String>,
     pub port: Option<u16>,
-    pub tls: Option<inflowave_core::catalogue::TlsMode>,
+    pub tls: Option<TlsMode>,
     pub username: Option<String>,
     pub stream: Option<String>,
     /// Moved into a zeroizing secret as soon as it is deserialized; never sent back.
     pub key: String,
 }
 
-/// The result of saving: the profile and the masked key when saved, and the findings either way.
+/// The result of saving, rotating or editing: the profile and the masked key when saved, and the
+/// findings either way.
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 pub struct SaveProfileReply {
     pub ok: bool,
-    pub profile: Option<inflowave_core::profiles::Profile>,
+    pub profile: Option<Profile>,
     /// `SG.Ab…wXyz`: the only form of the key the webview receives after saving.
     pub masked_key: Option<String>,
     pub findings: Vec<Finding>,
 }
 
-/// The saved profiles (no keychain access), and findings about the file (e.g. it was set aside).
-#[derive(Debug, Serialize, TS)]
-#[ts(export)]
-pub struct ProfileListReply {
-    pub profiles: Vec<inflowave_core::profiles::Profile>,
-    /// Each profile's standing from its history, in the same order.
-    pub summaries: Vec<inflowave_core::verify::ProfileSummary>,
-    pub findings: Vec<Finding>,
+impl From<Result<Saved, SaveError>> for SaveProfileReply {
+    fn from(result: Result<Saved, SaveError>) -> Self {
+        match result {
+            Ok(saved) => Self {
+                ok: true,
+                profile: Some(saved.profile),
+                masked_key: Some(saved.masked_key),
+                findings: saved.findings,
+            },
+            Err(e) => Self {
+                ok: false,
+                profile: None,
+                masked_key: None,
+                findings: e.findings().to_vec(),
+            },
+        }
+    }
+}
+
+impl From<Result<Profile, SaveError>> for SaveProfileReply {
+    fn from(result: Result<Profile, SaveError>) -> Self {
+        match result {
+            Ok(profile) => Self {
+                ok: true,
+                profile: Some(profile),
+                masked_key: None,
+                findings: Vec::new(),
+            },
+            Err(e) => Self {
+                ok: false,
+                profile: None,
+                masked_key: None,
+                findings: e.findings().to_vec(),
+            },
+        }
+    }
 }
 
 /// The result of removing a profile and its key.
@@ -104,7 +144,7 @@ pub struct AuditDnsRequest {
     /// DKIM selectors to check besides the profile's.
     #[serde(default)]
     pub selectors: Vec<String>,
-    /// The Return-Path host (SendGrid's `em1234`), instead of the profile's.
+    /// The return-path host the provider gave, instead of the profile's.
     pub return_path: Option<String>,
     /// Picked by the window; `cancel_operation` with it stops the audit.
     pub operation: String,
@@ -117,7 +157,7 @@ pub struct AuditDnsRequest {
 pub struct SmtpCheckRequest {
     /// The saved profile's name.
     pub profile: String,
-    pub action: inflowave_core::smtp::Action,
+    pub action: Action,
     /// Recipient of the test message (the profile's From address when empty).
     pub to: Option<String>,
     /// A port to use for this attempt instead of the profile's (the port the probe found open).
@@ -169,15 +209,6 @@ pub enum ProviderPage {
     SmtpDocs,
 }
 
-/// The first screen's data in one reply (see the `startup` command).
-#[derive(Debug, Serialize, TS)]
-#[ts(export)]
-pub struct StartupReply {
-    pub info: inflowave_core::app::AppInfo,
-    pub providers: Vec<inflowave_core::catalogue::Provider>,
-    pub profiles: ProfileListReply,
-}
-
 /// Replace a saved profile's key (key rotation) from the home screen.
 #[derive(Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -198,7 +229,7 @@ pub struct EditProfileRequest {
     pub from: String,
     pub host: Option<String>,
     pub port: Option<u16>,
-    pub tls: Option<inflowave_core::catalogue::TlsMode>,
+    pub tls: Option<TlsMode>,
     pub username: Option<String>,
     pub stream: Option<String>,
     pub dkim_selectors: Vec<String>,

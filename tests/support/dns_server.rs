@@ -16,7 +16,16 @@ use std::time::{Duration, Instant};
 
 /// The fixture folder.
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dns")
+    repo_root().join("tests/fixtures/dns")
+}
+
+/// The repository root: test binaries belong to the crate at the root or to those in src-tauri/.
+pub fn repo_root() -> &'static Path {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .ancestors()
+        .find(|d| d.join("tests/support").is_dir());
+    root.unwrap_or(manifest)
 }
 
 /// The zones every test server serves besides the domain under test: the providers' sides.

@@ -171,7 +171,12 @@ impl SmtpServer {
     pub fn start(pki: &Pki, o: ServerOptions<'_>) -> Self {
         let maildir = tempfile::tempdir().expect("maildir");
         let (cert, key) = pki.cert(o.cert);
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
+        // Above the test's crate: the repository root, or two folders up for the crates in src-tauri/.
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|d| d.join("tests/support/smtp_server.py"))
+            .find(|script| script.is_file())
+            .expect("tests/support/smtp_server.py above the crate");
         for _attempt in 0..3 {
             let port = free_port();
             let secret = if o.persona == "sendgrid" {

@@ -64,8 +64,7 @@ async function page({ width = 960, height = 700, colorScheme = 'light', answer =
     if (custom !== undefined) return custom;
     switch (command) {
       case 'startup':
-        return { value: { info: { name: 'Inflowave Setup', version: '0', steps }, providers: [sendgrid], profiles: { profiles: [], summaries: [], findings: [] } } };
-      case 'app_info': return { value: { name: 'Inflowave Setup', version: '0', steps } };
+        return { value: { info: { name: 'Inflowave Setup', version: '0', steps, areas: [], smtp_stages: [] }, providers: [sendgrid], profiles: { profiles: [], summaries: [], findings: [] } } };
       case 'list_providers': return { value: [sendgrid] };
       case 'list_profiles': return { value: { profiles: [], summaries: [], findings: [] } };
       default: return { error: { code: 'test.unexpected', message: `unexpected command ${command}` } };
@@ -99,11 +98,12 @@ test('provider → key → keychain: findings render, Next waits for the core, t
       const ok = args.request.key.trim().length === 69;
       return {
         value: {
+          provider: 'sendgrid',
           ok,
           masked: ok ? 'SG.ab…1234' : null,
           findings: ok
-            ? [{ code: 'key.looks_valid', severity: 'pass', title: 'The API key looks right', detail: '', fix: [] }]
-            : [{ code: 'sendgrid.key_length', severity: 'fail', title: 'The key is 68 characters; SendGrid keys are 69', detail: '', fix: ['Copy the whole key again.'] }],
+            ? [{ code: 'key.looks_valid', severity: 'pass', area: 'key', title: 'The API key looks right', detail: '', fix: [], offers: [] }]
+            : [{ code: 'sendgrid.key_length', severity: 'fail', area: 'key', title: 'The key is 68 characters; SendGrid keys are 69', detail: '', fix: ['Copy the whole key again.'], offers: [] }],
         },
       };
     }

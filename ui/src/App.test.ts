@@ -16,6 +16,8 @@ const info: AppInfo = {
     { id: 'test', title: 'Test message' },
     { id: 'done', title: 'Done' },
   ],
+  areas: [],
+  smtp_stages: [],
 };
 
 const sendgrid: Provider = {
@@ -38,14 +40,14 @@ const sendgrid: Provider = {
 };
 
 const report: KeyCheckReport = {
+  provider: 'sendgrid',
   ok: true,
   masked: 'SG.ab…wxyz',
-  findings: [{ code: 'key.trailing_newline', severity: 'warn', title: 'A line break was removed', detail: '', fix: [] }],
+  findings: [{ code: 'key.trailing_newline', severity: 'warn', title: 'A line break was removed', detail: '', fix: [], area: 'key', offers: [] }],
 };
 
 const fake = vi.hoisted(() => ({
   startup: vi.fn(),
-  appInfo: vi.fn(),
   listProviders: vi.fn(),
   checkKey: vi.fn(),
   saveProfile: vi.fn(),
@@ -61,14 +63,13 @@ const fake = vi.hoisted(() => ({
 vi.mock('./lib/ipc', () => ({ ipc: fake, IpcFailure: Error }));
 
 beforeEach(() => {
-  fake.appInfo.mockResolvedValue(info);
   fake.listProviders.mockResolvedValue([sendgrid]);
   fake.checkKey.mockResolvedValue(report);
   fake.saveProfile.mockReset();
   fake.listProfiles.mockResolvedValue({ profiles: [], summaries: [], findings: [] });
   // The app asks for its first screen in one call; here it is made of the per-part fakes above.
   fake.startup.mockImplementation(async () => ({
-    info: (await fake.appInfo()) as AppInfo,
+    info,
     providers: (await fake.listProviders()) as Provider[],
     profiles: (await fake.listProfiles()) as unknown,
   }));
@@ -162,7 +163,7 @@ describe('keychain step', () => {
       ok: true,
       masked_key: 'SG.ab…1234',
       profile: { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] },
-      findings: [{ code: 'profile.saved', severity: 'pass', title: 'Saved profile example.com', detail: '', fix: [] }],
+      findings: [{ code: 'profile.saved', severity: 'pass', title: 'Saved profile example.com', detail: '', fix: [], area: 'profile', offers: [] }],
     });
     render(App);
     await fireEvent.click(await screen.findByRole('radio', { name: /SendGrid/ }));
@@ -189,7 +190,7 @@ describe('keychain step', () => {
       ok: false,
       masked_key: null,
       profile: null,
-      findings: [{ code: 'keychain.unavailable', severity: 'fail', title: 'No keychain is available to store the key', detail: 'no bus', fix: ['Start GNOME Keyring'] }],
+      findings: [{ code: 'keychain.unavailable', severity: 'fail', title: 'No keychain is available to store the key', detail: 'no bus', fix: ['Start GNOME Keyring'], area: 'keychain', offers: [] }],
     });
     render(App);
     await fireEvent.click(await screen.findByRole('radio', { name: /SendGrid/ }));
@@ -211,7 +212,7 @@ describe('home', () => {
       profiles: [
         {
           name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '',
-          history: [{ at: new Date(Date.now() - 3 * 86_400_000).toISOString(), outcomes: [{ code: 'dns.dkim_missing', severity: 'fail' }] }],
+          history: [{ at: new Date(Date.now() - 3 * 86_400_000).toISOString(), outcomes: [{ code: 'dns.dkim_missing', severity: 'fail', area: 'dns', offers: [] }] }],
         },
         { name: 'b.example', provider: 'postmark', domain: 'b.example', from: 'a@b.example', created: '', updated: '', history: [] },
       ],
@@ -237,14 +238,14 @@ describe('home', () => {
     const profile = { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] };
     fake.listProfiles.mockClear();
     fake.listProfiles.mockResolvedValue({ profiles: [profile], summaries: [], findings: [] });
-    fake.verifyProfiles.mockResolvedValue([
+    fake.verifyProfiles.mockResolvedValue({ ok: false, could_not_run: false, profiles: [
       {
         profile: 'example.com', provider: 'sendgrid', domain: 'example.com', ok: false, could_not_run: false,
         verified_at: new Date().toISOString(), previous_at: new Date(Date.now() - 86_400_000).toISOString(), elapsed_ms: 300,
-        findings: [{ code: 'dmarc.missing', severity: 'fail', title: 'No DMARC record', detail: '', fix: ['Add it'] }],
-        changes: [{ area: 'dmarc', label: 'DMARC', before: 'pass', after: 'fail', new_failures: ['dmarc.missing'], fixed: [] }],
+        findings: [{ code: 'dmarc.missing', severity: 'fail', title: 'No DMARC record', detail: '', fix: ['Add it'], area: 'dmarc', offers: [] }],
+        changes: [{ area: 'dmarc', label: 'DMARC', before: 'pass', after: 'fail', new_failures: ['dmarc.missing'], fixed: [], summary: 'DMARC: pass → fail' }],
       },
-    ]);
+    ] });
     render(App);
     await fireEvent.click(await screen.findByRole('button', { name: 'Re-verify example.com' }));
     expect(fake.verifyProfiles).toHaveBeenCalledWith(expect.objectContaining({ names: ['example.com'], sendTest: false }));
@@ -259,7 +260,7 @@ describe('home', () => {
     fake.editProfile
       .mockResolvedValueOnce({
         ok: false, masked_key: null, profile: null,
-        findings: [{ code: 'profile.from_outside_domain', severity: 'fail', title: 'The From address is not at the sending domain', detail: '', fix: [] }],
+        findings: [{ code: 'profile.from_outside_domain', severity: 'fail', title: 'The From address is not at the sending domain', detail: '', fix: [], area: 'profile', offers: [] }],
       })
       .mockResolvedValueOnce({ ok: true, masked_key: null, profile: { ...profile, from: 'ops@example.com' }, findings: [] });
     render(App);
@@ -281,8 +282,8 @@ describe('home', () => {
     const profile = {
       name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '',
       history: [
-        { at: new Date(Date.now() - 2 * 86_400_000).toISOString(), outcomes: [{ code: 'spf.ok', severity: 'pass' as const }] },
-        { at: new Date(Date.now() - 86_400_000).toISOString(), outcomes: [{ code: 'dkim.missing', severity: 'fail' as const }] },
+        { at: new Date(Date.now() - 2 * 86_400_000).toISOString(), outcomes: [{ code: 'spf.ok', severity: 'pass' as const, area: 'spf', offers: [] }] },
+        { at: new Date(Date.now() - 86_400_000).toISOString(), outcomes: [{ code: 'dkim.missing', severity: 'fail' as const, area: 'dkim', offers: [] }] },
       ],
     };
     fake.listProfiles.mockResolvedValue({ profiles: [profile], summaries: [], findings: [] });

@@ -4,13 +4,15 @@
 //! The key is not here: it lives in the keychain under the profile's name ([`crate::keychain`]).
 //! [`store`] owns the settings file (atomic writes, a lock between processes, schema version).
 
+pub mod fields;
+pub mod requests;
 pub mod service;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::catalogue::{self, TlsMode, UsernameRule};
+use crate::catalogue::{self, TlsMode};
 use crate::finding::{Finding, Severity};
 
 /// How many verifications a profile keeps.
@@ -89,6 +91,27 @@ impl Profile {
     }
 }
 
+/// The username and endpoint (`host:port tls`) `profile` signs in with, for display: its own, else
+/// the provider's rule and default ("(the key itself)" where the key is the username).
+pub fn sign_in_summary(profile: &Profile) -> (String, String) {
+    let provider = catalogue::provider(&profile.provider);
+    let username = match (provider.map(|p| p.username), &profile.username) {
+        (_, Some(u)) => u.clone(),
+        (Some(catalogue::UsernameRule::Literal { value }), None) => value.to_owned(),
+        (Some(catalogue::UsernameRule::SameAsKey { .. }), None) => "(the key itself)".to_owned(),
+        _ => "(none)".to_owned(),
+    };
+    let endpoint = match (&profile.endpoint, provider) {
+        (Some(e), _) => format!("{}:{} {}", e.host, e.port, e.tls.as_str()),
+        (None, Some(p)) => match (p.default_host(), p.default_port()) {
+            (Some(h), Some(port)) => format!("{h}:{} {}", port.port, port.tls.as_str()),
+            _ => "(none)".to_owned(),
+        },
+        _ => "(none)".to_owned(),
+    };
+    (username, endpoint)
+}
+
 /// The profile's endpoint moved to `port` (the host stays; the TLS mode is the provider's on that
 /// port, or the port's conventional one): what "use the port that answered" saves.
 pub fn endpoint_on_port(profile: &Profile, port: u16) -> Result<Endpoint, Finding> {
@@ -150,291 +173,68 @@ pub fn now() -> String {
         .unwrap_or_default()
 }
 
-fn bad(code: &'static str, title: &str, detail: String) -> Finding {
-    Finding::fail(code, title, detail)
-}
-
-/// Checks and normalizes a new profile. Returns the profile, or the findings that stop it.
+/// Checks and normalizes a new profile, field by field ([`fields`]). Returns the profile, or every
+/// finding that stops it (not only the first).
 pub fn build(new: NewProfile, at: &str) -> Result<Profile, Vec<Finding>> {
+    fn keep<T>(result: Result<T, Finding>, problems: &mut Vec<Finding>) -> Option<T> {
+        result.map_err(|f| problems.push(f)).ok()
+    }
     let mut problems = Vec::new();
-    let provider = catalogue::provider(&new.provider);
-    match provider {
-        None => problems.push(
-            bad(
-                "provider.unknown",
-                "Unknown provider",
-                format!(
-                    "There is no provider {:?}. Known providers: {}.",
-                    new.provider,
-                    catalogue::ids().join(", ")
-                ),
-            )
-            .step("Run inflowave-setup-cli providers to list them."),
-        ),
-        Some(p) if !p.supported => problems.push(
-            bad(
-                "profile.provider_unsupported",
-                "This provider cannot be used for sending",
-                p.note.unwrap_or_default().to_owned(),
-            )
-            .step("Choose a sending provider, or your relay as custom."),
-        ),
-        Some(_) => {}
-    }
-
-    let domain = new.domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    if !is_domain(&domain) {
-        problems.push(
-            bad("profile.domain_invalid", "The sending domain is not a domain name", format!("{:?} is not a domain name like example.com.", new.domain))
-                .step("Give the domain you send from, without https:// or a path (e.g. mail.example.com)."),
-        );
-    }
-    let from = new.from.trim().to_owned();
-    match from.rsplit_once('@') {
-        Some((local, from_domain))
-            if !local.is_empty()
-                && is_domain(&from_domain.to_ascii_lowercase())
-                && !has_space_or_control(&from) =>
-        {
-            let from_domain = from_domain.trim_end_matches('.').to_ascii_lowercase();
-            if is_domain(&domain)
-                && from_domain != domain
-                && !from_domain.ends_with(&format!(".{domain}"))
-                && !domain.ends_with(&format!(".{from_domain}"))
-            {
-                problems.push(
-                    bad(
-                        "profile.from_outside_domain",
-                        "The From address is not at the sending domain",
-                        format!("{from} is at {from_domain}, but the sending domain is {domain}: SPF and DKIM for {domain} would not align with the From domain under DMARC."),
-                    )
-                    .step(format!("Use a From address at {domain}, or make {from_domain} the sending domain.")),
-                );
-            }
-        }
-        _ => problems.push(
-            bad(
-                "profile.from_invalid",
-                "The From address is not an email address",
-                format!("{from:?} is not an address like news@example.com."),
-            )
-            .step("Give the address your mail is sent from."),
-        ),
-    }
-
-    let endpoint = match (new.host, new.port, new.tls, provider) {
-        (None, None, None, Some(p)) if p.hosts.is_empty() => {
-            problems.push(
-                bad(
-                    "profile.host_required",
-                    "This provider needs a host",
-                    format!("{} has no fixed host.", p.name),
-                )
-                .step("Give --host (and --port, --tls if not 587 with STARTTLS)."),
-            );
-            None
-        }
-        (None, None, None, _) => None,
-        (host, port, tls, p) => {
-            let host = host
-                .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
-                .or_else(|| p.and_then(|p| p.default_host()).map(str::to_owned))
-                .unwrap_or_default();
-            if host.is_empty() || host.contains('{') || has_space_or_control(&host) {
-                problems.push(
-                    bad("profile.host_invalid", "The SMTP host is missing or not a host name", format!("{host:?} is not a host name."))
-                        .step("Give --host with the SMTP server's name (for Amazon SES, with your region filled in)."),
-                );
-            }
-            let port = port
-                .or_else(|| p.and_then(|p| p.default_port()).map(|p| p.port))
-                .unwrap_or(587);
-            if port == 0 {
-                problems.push(bad(
-                    "profile.port_invalid",
-                    "Port 0 is not a port",
-                    "Give a port between 1 and 65535.".into(),
-                ));
-            }
-            let tls = tls
-                .or_else(|| p.and_then(|p| p.tls_for_port(port)))
-                .unwrap_or_else(|| catalogue::conventional_tls(port));
-            Some(Endpoint { host, port, tls })
-        }
+    let p = &mut problems;
+    let provider = keep(fields::provider(&new.provider), p);
+    let domain = keep(fields::domain(&new.domain), p);
+    let from = keep(fields::from(&new.from, domain.as_deref()), p);
+    let endpoint = keep(fields::endpoint(new.host, new.port, new.tls, provider), p);
+    let stream = keep(fields::stream(new.stream, provider), p);
+    let dkim_selectors = keep(fields::dkim_selectors(&new.dkim_selectors), p);
+    let return_path = keep(fields::return_path(new.return_path), p);
+    let name = keep(
+        fields::name(new.name, domain.as_deref().unwrap_or_default()),
+        p,
+    );
+    let username = match provider {
+        Some(p) => fields::username(new.username, p)
+            .map_err(|f| problems.extend(f))
+            .ok(),
+        None => None,
     };
-
-    let username = new
-        .username
-        .map(|u| u.trim().to_owned())
-        .filter(|u| !u.is_empty());
-    if let (Some(u), Some(p)) = (&username, provider) {
-        if has_space_or_control(u) {
-            problems.push(bad(
-                "profile.username_invalid",
-                "The username contains whitespace or a line break",
-                "A username is one line with no spaces.".into(),
-            ));
-        }
-        if let UsernameRule::Literal { value } = p.username {
-            if u != value {
-                problems.push(
-                    bad(
-                        "username.not_literal",
-                        "The username must be the literal word",
-                        format!(
-                            "{} expects exactly {value} as the username; {u:?} was given.",
-                            p.name
-                        ),
-                    )
-                    .step(format!("Leave --username out: the wizard uses {value}.")),
-                );
-            }
-        }
-    }
-    if let (None, Some(p)) = (&username, provider) {
-        if matches!(p.username, UsernameRule::Supplied { .. }) {
-            problems.push(
-                bad(
-                    "profile.username_required",
-                    "This provider needs a username",
-                    format!("{} signs in with a username of its own.", p.name),
-                )
-                .step(format!(
-                    "Give --username: {}.",
-                    match p.username {
-                        UsernameRule::Supplied { hint } => hint,
-                        _ => "",
-                    }
-                )),
-            );
-        }
-    }
-    // The literal username is derived from the provider, never stored.
-    let username = username.filter(|_| {
-        !matches!(
-            provider.map(|p| p.username),
-            Some(UsernameRule::Literal { .. })
-        )
-    });
-
-    let stream = new
-        .stream
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty());
-    if let Some(s) = &stream {
-        if !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            problems.push(
-                bad("profile.stream_invalid", "The message stream id has characters stream ids never have", format!("{s:?}: Postmark stream ids are letters, digits, - and _."))
-                    .step("Copy the stream's ID from Postmark: Servers → your server → the stream → Settings."),
-            );
-        }
-        if !provider.is_some_and(|p| p.message_streams) {
-            problems.push(bad(
-                "profile.stream_not_postmark",
-                "Only Postmark has message streams",
-                format!("{} does not read X-PM-Message-Stream.", new.provider),
-            ));
-        }
-    }
-
-    let dkim_selectors: Vec<String> = new
-        .dkim_selectors
-        .iter()
-        .map(|s| s.trim().trim_end_matches('.').to_ascii_lowercase())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let label_ok = |s: &str| {
-        s.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        })
-    };
-    if let Some(bad_selector) = dkim_selectors.iter().find(|s| !label_ok(s)) {
-        problems.push(
-            bad(
-                "profile.dkim_selector_invalid",
-                "The DKIM selector is not a DNS label",
-                format!("{bad_selector:?}: selectors are letters, digits, '-' and '_' (the part before ._domainkey)."),
-            )
-            .step("Copy the selector from the provider's DNS settings (Postmark: the hostname's first part, e.g. 20240101pm)."),
-        );
-    }
-    let return_path = new
-        .return_path
-        .map(|r| r.trim().trim_end_matches('.').to_ascii_lowercase())
-        .filter(|r| !r.is_empty());
-    if let Some(r) = &return_path {
-        if !label_ok(r) {
-            problems.push(bad(
-                "profile.return_path_invalid",
-                "The Return-Path host is not a host name",
-                format!("{r:?} is not a host name like em1234 or em1234.example.com."),
-            ));
-        }
-    }
-
-    let name = new
-        .name
-        .map(|n| n.trim().to_owned())
-        .unwrap_or_else(|| domain.clone());
-    if !is_profile_name(&name) {
-        problems.push(
-            bad(
-                "profile.name_invalid",
-                "The profile name is not usable",
-                format!("{name:?}: use 1–100 letters, digits, '.', '-', '_' or '@'."),
-            )
-            .step("Choose another --name."),
-        );
-    }
-
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(Profile {
-        name,
-        provider: new.provider,
+    match (
+        provider,
         domain,
         from,
         endpoint,
-        username,
         stream,
         dkim_selectors,
         return_path,
-        created: at.to_owned(),
-        updated: at.to_owned(),
-        history: Vec::new(),
-    })
-}
-
-fn has_space_or_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
-/// A DNS name of at least two labels: letters, digits and hyphens (underscore allowed, punycode ok).
-pub fn is_domain(s: &str) -> bool {
-    let labels: Vec<&str> = s.split('.').collect();
-    s.len() <= 253
-        && labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        })
-}
-
-fn is_profile_name(s: &str) -> bool {
-    (1..=100).contains(&s.len())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+        name,
+        username,
+    ) {
+        (
+            Some(provider),
+            Some(domain),
+            Some(from),
+            Some(endpoint),
+            Some(stream),
+            Some(dkim_selectors),
+            Some(return_path),
+            Some(name),
+            Some(username),
+        ) if problems.is_empty() => Ok(Profile {
+            name,
+            provider: provider.id.to_owned(),
+            domain,
+            from,
+            endpoint,
+            username,
+            stream,
+            dkim_selectors,
+            return_path,
+            created: at.to_owned(),
+            updated: at.to_owned(),
+            history: Vec::new(),
+        }),
+        _ => Err(problems),
+    }
 }
 
 #[cfg(test)]

@@ -65,8 +65,7 @@ pub fn add(
 ) -> Result<Saved, SaveError> {
     let typed_username = new.username.clone();
     let mut profile = precheck(store, &new)?;
-    let provider =
-        catalogue::provider(&profile.provider).ok_or_else(|| SaveError::Invalid(Vec::new()))?;
+    let provider = catalogue::lookup(&profile.provider).map_err(|f| SaveError::Invalid(vec![f]))?;
     let check = key_check::validate(provider, typed_username.as_deref(), key);
     let mut findings = check.findings;
     let Some(key) = check.key else {
@@ -132,16 +131,7 @@ pub fn rotate(
     let profile = store
         .get(name)
         .map_err(|e| SaveError::Invalid(vec![e.to_finding()]))?;
-    let provider = catalogue::provider(&profile.provider).ok_or_else(|| {
-        SaveError::Invalid(vec![Finding::fail(
-            "provider.unknown",
-            "Unknown provider",
-            format!(
-                "Profile {name} names a provider this version does not know: {:?}.",
-                profile.provider
-            ),
-        )])
-    })?;
+    let provider = catalogue::lookup(&profile.provider).map_err(|f| SaveError::Invalid(vec![f]))?;
     let check = key_check::validate(provider, profile.username.as_deref(), key);
     let mut findings = check.findings;
     let Some(key) = check.key else {
@@ -183,6 +173,24 @@ pub struct ProfileEdit {
     pub stream: Option<String>,
     pub dkim_selectors: Vec<String>,
     pub return_path: Option<String>,
+}
+
+impl ProfileEdit {
+    /// The edit that changes nothing: `profile`'s current settings, to change some of them.
+    pub fn unchanged(profile: &Profile) -> Self {
+        let endpoint = profile.endpoint.as_ref();
+        Self {
+            domain: profile.domain.clone(),
+            from: profile.from.clone(),
+            host: endpoint.map(|e| e.host.clone()),
+            port: endpoint.map(|e| e.port),
+            tls: endpoint.map(|e| e.tls),
+            username: profile.username.clone(),
+            stream: profile.stream.clone(),
+            dkim_selectors: profile.dkim_selectors.clone(),
+            return_path: profile.return_path.clone(),
+        }
+    }
 }
 
 /// Edits profile `name` with the same checks as adding one; its history and creation time stay.

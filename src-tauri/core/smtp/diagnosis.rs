@@ -3,7 +3,7 @@
 //! fabricated replies.
 
 use crate::catalogue::TlsMode;
-use crate::finding::Finding;
+use crate::finding::{Finding, Offer};
 
 use super::session::{Reply, SessionError, Step, TlsProblem};
 use super::target::{describe_tls, Target};
@@ -53,7 +53,8 @@ pub fn diagnose(error: &SessionError, ctx: &Context<'_>) -> Finding {
             ),
         )
         .step("Check the port number against the provider's settings.")
-        .step("Run `inflowave-setup-cli probe-ports` to see which of the provider's ports answer."),
+        .step("Probe the provider's other ports to see which of them answer.")
+        .offer(Offer::ProbePorts),
         SessionError::ConnectTimeout { addr, after } => Finding::fail(
             "smtp.connect_timeout",
             format!("No connection to port {port} within {} s", after.as_secs_f32()),
@@ -64,14 +65,16 @@ pub fn diagnose(error: &SessionError, ctx: &Context<'_>) -> Finding {
                 t.host
             ),
         )
-        .step("Run `inflowave-setup-cli probe-ports` to find another port that answers (2525 is rarely blocked).")
-        .step("Or ask your network administrator to allow outbound TCP to the provider on this port."),
+        .step("Probe the provider's other ports to find one that answers (2525 is rarely blocked).")
+        .step("Or ask your network administrator to allow outbound TCP to the provider on this port.")
+        .offer(Offer::ProbePorts),
         SessionError::Connect { addr, reason } => Finding::fail(
             "smtp.connect_failed",
             format!("Could not connect to {}", ctx.where_()),
             format!("Connecting to {addr} failed: {reason}."),
         )
-        .step("Check this computer's network connection, then try again."),
+        .step("Check this computer's network connection, then try again.")
+        .offer(Offer::ProbePorts),
         SessionError::Timeout {
             step: Step::Banner,
             after,
@@ -86,8 +89,9 @@ pub fn diagnose(error: &SessionError, ctx: &Context<'_>) -> Finding {
                 after.as_secs_f32()
             ),
         )
-        .step("Try another port (`inflowave-setup-cli probe-ports`).")
-        .step("If you are behind a corporate proxy or antivirus that intercepts mail, ask for an exception."),
+        .step("Try another of the provider's ports: probe them to see which answer.")
+        .step("If you are behind a corporate proxy or antivirus that intercepts mail, ask for an exception.")
+        .offer(Offer::ProbePorts),
         SessionError::Timeout { step, after } => Finding::fail(
             "smtp.timeout",
             format!("The server stopped answering at {}", step.describe()),
@@ -354,7 +358,8 @@ fn auth_finding(reply: &Reply, lower: &str, squashed: &str, ctx: &Context<'_>) -
         }
         return f
             .step("Paste the key again: SG. and 66 more characters, no spaces, no trailing newline.")
-            .step("Regenerate with Restricted Access + Mail Send: Full Access (Settings → API Keys → Create API Key) and use the new key.");
+            .step("Regenerate with Restricted Access + Mail Send: Full Access (Settings → API Keys → Create API Key) and use the new key.")
+            .offer(Offer::ReplaceKey);
     }
     if ctx.is_postmark() {
         if squashed.contains("serverapi") || (lower.contains("account") && lower.contains("token"))
@@ -369,7 +374,8 @@ fn auth_finding(reply: &Reply, lower: &str, squashed: &str, ctx: &Context<'_>) -
                 ),
             )
             .step("Postmark → Servers → your server → API Tokens: copy the Server API Token.")
-            .step("Paste it as both the username and the password.");
+            .step("Paste it as both the username and the password.")
+            .offer(Offer::ReplaceKey);
         }
         if !ctx.username_is_key && !ctx.smtp_token_pair {
             return Finding::fail(
@@ -381,7 +387,7 @@ fn auth_finding(reply: &Reply, lower: &str, squashed: &str, ctx: &Context<'_>) -
                     said(reply)
                 ),
             )
-            .step("Use the same Server API Token as username and password: in Inflowave Setup leave the username empty (or --username out) and it is filled in from the token; elsewhere, paste it into both fields.")
+            .step("Use the same Server API Token as username and password: in Inflowave Setup leave the username empty and it is filled in from the token; elsewhere, paste it into both fields.")
             .step("(Or use an SMTP Token: its access key as username, its secret key as password.)");
         }
         return Finding::fail(
@@ -398,7 +404,8 @@ fn auth_finding(reply: &Reply, lower: &str, squashed: &str, ctx: &Context<'_>) -
             ),
         )
         .step("Postmark → Servers → your server → API Tokens: copy the Server API Token again.")
-        .step("Use the same token as username and password: leave the username empty (or --username out) here, and it is filled in from the token.");
+        .step("Use the same token as username and password: leave the username empty here, and it is filled in from the token.")
+        .offer(Offer::ReplaceKey);
     }
     Finding::fail(
         "smtp.auth_failed",
@@ -413,6 +420,7 @@ fn auth_finding(reply: &Reply, lower: &str, squashed: &str, ctx: &Context<'_>) -
         "Check the username and the {} in {}'s settings, and paste them again.",
         t.provider.key_label, t.provider.name
     ))
+    .offer(Offer::ReplaceKey)
 }
 
 #[cfg(test)]

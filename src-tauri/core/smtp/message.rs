@@ -62,7 +62,7 @@ pub fn check(spec: &MessageSpec) -> Result<(Mailbox, Mailbox), MessageError> {
         ("message stream", spec.stream.as_deref()),
         ("profile name", spec.profile.as_deref()),
     ] {
-        if value.is_some_and(|v| v.contains(['\r', '\n'])) {
+        if value.is_some_and(crate::names::has_line_break) {
             return Err(MessageError::HeaderInjection { field });
         }
     }
@@ -82,11 +82,7 @@ pub fn check(spec: &MessageSpec) -> Result<(Mailbox, Mailbox), MessageError> {
         None => from.clone(),
     };
     if let Some(stream) = spec.stream.as_deref() {
-        if stream.is_empty()
-            || !stream
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if !crate::names::is_stream_id(stream) {
             return Err(MessageError::InvalidStream(stream.to_owned()));
         }
     }

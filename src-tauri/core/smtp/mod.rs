@@ -29,7 +29,7 @@ use crate::finding::{all_passed, Finding};
 use crate::secret::SecretKey;
 
 pub use message::MessageSpec;
-pub use session::{Deadlines, Stage, Step};
+pub use session::{Deadlines, Stage, StageInfo, Step};
 pub use target::{Overrides, TargetSummary};
 pub use transcript::{render as render_transcript, TranscriptLine};
 
@@ -48,45 +48,32 @@ pub enum Action {
     SendTest,
 }
 
-/// A PEM file of extra trusted CA certificates for SMTP (a TLS-inspecting proxy's, or a test CA):
-/// the window's equivalent of the CLI's `--ca-file`. It adds trust; verification stays on.
-pub const EXTRA_CA_ENV: &str = "INFLOWAVE_EXTRA_CA_FILE";
-
-/// The extra CA named by [`EXTRA_CA_ENV`], read (at most 1 MiB: a bundle of CA certificates is far
-/// smaller); a finding when it is named but unreadable. Blocking file IO: async callers run it on a
-/// blocking thread.
-pub fn extra_ca_from_env() -> Result<Option<Vec<u8>>, Finding> {
-    use std::io::Read as _;
-    const MAX_CA_BYTES: u64 = 1024 * 1024;
-    let Some(path) = std::env::var_os(EXTRA_CA_ENV).filter(|p| !p.is_empty()) else {
-        return Ok(None);
-    };
-    let path = std::path::PathBuf::from(path);
-    let unreadable = |why: String| {
-        Finding::fail(
-            "smtp.ca_file_unreadable",
-            "The extra CA file could not be read",
-            format!(
-                "{EXTRA_CA_ENV} names {}, which could not be read: {why}.",
-                path.display()
-            ),
-        )
-        .step(format!(
-            "Point {EXTRA_CA_ENV} at a readable PEM file, or unset it."
-        ))
-    };
-    let file = std::fs::File::open(&path).map_err(|e| unreadable(e.to_string()))?;
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(unreadable("it is not a regular file".into()));
+impl Action {
+    /// The stages a check of this kind goes through, in order, with their labels (the window lists
+    /// them before they happen; the check reports each as it starts).
+    pub fn stages(self) -> Vec<StageInfo> {
+        let all: &[Stage] = match self {
+            Action::CheckSignIn => &[
+                Stage::Resolving,
+                Stage::Connecting,
+                Stage::Tls,
+                Stage::SigningIn,
+            ],
+            Action::SendTest => &[
+                Stage::Resolving,
+                Stage::Connecting,
+                Stage::Tls,
+                Stage::SigningIn,
+                Stage::Sending,
+            ],
+        };
+        all.iter()
+            .map(|&stage| StageInfo {
+                stage,
+                label: stage.label().to_owned(),
+            })
+            .collect()
     }
-    let mut pem = Vec::new();
-    file.take(MAX_CA_BYTES + 1)
-        .read_to_end(&mut pem)
-        .map_err(|e| unreadable(e.to_string()))?;
-    if pem.len() as u64 > MAX_CA_BYTES {
-        return Err(unreadable("it is larger than 1 MiB".into()));
-    }
-    Ok(Some(pem))
 }
 
 /// Everything a check needs except the key.
@@ -109,6 +96,8 @@ pub struct Request {
 pub struct SendReport {
     /// `false` exactly when a finding fails.
     pub ok: bool,
+    /// The provider's id.
+    pub provider: String,
     pub action: Action,
     /// Where it connected, when a target could be formed.
     pub target: Option<TargetSummary>,
@@ -132,6 +121,7 @@ pub async fn run(
                   findings: Vec<Finding>,
                   transcript: Vec<TranscriptLine>| SendReport {
         ok: all_passed(&findings),
+        provider: request.provider.id.to_owned(),
         action: request.action,
         target: target.map(Target::summary),
         findings,
@@ -192,7 +182,7 @@ pub async fn run(
     );
     let username_is_key = username.as_str() == key.expose();
     let smtp_token_pair =
-        !username_is_key && looks_like_uuid(&username) && looks_like_uuid(key.expose());
+        !username_is_key && crate::names::is_uuid(&username) && crate::names::is_uuid(key.expose());
     let ctx = Context {
         target: &target,
         username_is_key,
@@ -231,7 +221,7 @@ pub async fn run(
                     "Cancelled",
                     format!(
                         "The check was cancelled while {}; the connection was closed.",
-                        describe_stage(stage)
+                        stage.describe()
                     ),
                 )
                 .step("Run the check again when you are ready."),
@@ -336,17 +326,6 @@ async fn drive(
     Ok(Done { auth, accepted })
 }
 
-fn describe_stage(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Resolving => "looking up the host",
-        Stage::Connecting => "connecting",
-        Stage::Tls => "setting up TLS",
-        Stage::SigningIn => "signing in",
-        Stage::Sending => "sending",
-        Stage::Done => "finishing",
-    }
-}
-
 /// A key that cannot be sent in AUTH.
 fn key_problem(key: &SecretKey) -> Option<Finding> {
     let k = key.expose();
@@ -356,7 +335,7 @@ fn key_problem(key: &SecretKey) -> Option<Finding> {
                 .step("Pipe the key on standard input, or save it in a profile."),
         );
     }
-    if k.contains(['\r', '\n']) {
+    if crate::names::has_line_break(k) {
         return Some(
             Finding::fail(
                 "smtp.key_line_break",
@@ -367,15 +346,6 @@ fn key_problem(key: &SecretKey) -> Option<Finding> {
         );
     }
     None
-}
-
-fn looks_like_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn message_finding(e: &message::MessageError) -> Finding {
@@ -434,8 +404,10 @@ mod tests {
 
     #[test]
     fn uuids_are_recognised() {
-        assert!(looks_like_uuid("3f2b6c1e-9a8d-4e7f-b0c1-2d3e4f5a6b7c"));
-        assert!(!looks_like_uuid("apikey"));
+        assert!(crate::names::is_uuid(
+            "3f2b6c1e-9a8d-4e7f-b0c1-2d3e4f5a6b7c"
+        ));
+        assert!(!crate::names::is_uuid("apikey"));
     }
 
     #[test]

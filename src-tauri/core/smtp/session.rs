@@ -75,6 +75,40 @@ pub enum Stage {
     Done,
 }
 
+impl Stage {
+    /// The stage as a label in a list of stages ("Signing in").
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Resolving => "Looking up the host",
+            Stage::Connecting => "Connecting",
+            Stage::Tls => "Setting up TLS",
+            Stage::SigningIn => "Signing in",
+            Stage::Sending => "Sending the test message",
+            Stage::Done => "Done",
+        }
+    }
+
+    /// The stage inside a sentence ("cancelled while signing in").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stage::Resolving => "looking up the host",
+            Stage::Connecting => "connecting",
+            Stage::Tls => "setting up TLS",
+            Stage::SigningIn => "signing in",
+            Stage::Sending => "sending",
+            Stage::Done => "finishing",
+        }
+    }
+}
+
+/// One stage with its label, for a window that lists the stages before they happen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct StageInfo {
+    pub stage: Stage,
+    pub label: String,
+}
+
 /// A step of the SMTP dialogue, named in findings ("no reply to STARTTLS").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]

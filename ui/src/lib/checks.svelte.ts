@@ -1,7 +1,7 @@
 // State of the DNS and Test message steps. Each check runs in the Rust core for the saved profile
 // (the backend loads the key from the keychain); these classes only hold what came back and which
 // operation is running, so that going Back and Next keeps the results. Branching is on finding codes.
-import type { Action, DnsAudit, Finding, Ipc, ProbeReport, SendReport, Severity, Stage } from './ipc';
+import type { Action, DnsReport, Finding, Ipc, ProbeReport, SendReport, Severity, Stage } from './ipc';
 
 let operations = 0;
 /** A fresh id for a cancellable operation. */
@@ -41,16 +41,16 @@ export interface DnsSection {
   status: Severity;
 }
 
-const SECTIONS: { id: DnsSection['id']; title: string; prefix: string | null }[] = [
-  { id: 'spf', title: 'SPF', prefix: 'spf.' },
-  { id: 'dkim', title: 'DKIM', prefix: 'dkim.' },
-  { id: 'records', title: 'Return path and other records', prefix: null },
-  { id: 'dmarc', title: 'DMARC', prefix: 'dmarc.' },
+const SECTIONS: { id: DnsSection['id']; title: string; area: Finding['area'] }[] = [
+  { id: 'spf', title: 'SPF', area: 'spf' },
+  { id: 'dkim', title: 'DKIM', area: 'dkim' },
+  { id: 'records', title: 'Return path and other records', area: 'dns' },
+  { id: 'dmarc', title: 'DMARC', area: 'dmarc' },
 ];
 
 /** The DNS step: the audit of the saved profile's domain. */
 export class DnsCheck {
-  audit = $state<DnsAudit | null>(null);
+  audit = $state<DnsReport | null>(null);
   running = $state(false);
   cancelled = $state(false);
   failure = $state<CommandFailure | null>(null);
@@ -70,10 +70,8 @@ export class DnsCheck {
    * fold; otherwise in the order people read them. Empty families are left out. */
   sections = $derived.by((): DnsSection[] => {
     const findings = this.audit?.findings ?? [];
-    const inSection = (prefix: string | null) => (f: Finding) =>
-      prefix === null ? !SECTIONS.some((s) => s.prefix !== null && f.code.startsWith(s.prefix)) : f.code.startsWith(prefix);
     return SECTIONS.map((s) => {
-      const list = findings.filter(inSection(s.prefix));
+      const list = findings.filter((f) => f.area === s.area);
       // Within a family too: what must change comes before what passed.
       const ordered = [...list].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
       return { id: s.id, title: s.title, findings: ordered, status: worst(list) };
@@ -83,7 +81,7 @@ export class DnsCheck {
   });
 
   /** The authoritative servers have a record that resolvers do not show yet. */
-  propagating = $derived(this.audit?.findings.some((f) => f.code === 'dns.not_propagated') === true);
+  propagating = $derived(this.audit?.propagating === true);
 
   /** Forgets the results (a new profile was saved). */
   reset(): void {
@@ -121,7 +119,7 @@ export class DnsCheck {
     } catch (error) {
       if (this.operation !== operation) return;
       const failure = failureOf(error);
-      if (failure.code === 'ipc.cancelled') this.cancelled = true;
+      if (failure.code === 'dns.cancelled') this.cancelled = true;
       else this.failure = failure;
     } finally {
       if (this.operation === operation) {
@@ -135,9 +133,6 @@ export class DnsCheck {
     if (this.operation !== null) await this.ipc.cancelOperation(this.operation);
   }
 }
-
-/** Finding codes that mean the port did not answer: the probe may find one that does. */
-const UNREACHABLE = ['smtp.connect_timeout', 'smtp.connection_refused', 'smtp.no_banner', 'smtp.connect_failed'];
 
 /** The stages shown for each action, in order. */
 export const STAGES: Record<Action, Stage[]> = {
@@ -187,12 +182,12 @@ export class SmtpTest {
 
   /** The check was cancelled (by the admin). */
   cancelled = $derived(
-    this.failure?.code === 'ipc.cancelled' || this.report?.findings.some((f) => f.code === 'smtp.cancelled') === true,
+    this.report?.findings.some((f) => f.code === 'smtp.cancelled') === true,
   );
 
   /** The last check could not reach the server on its port. */
   unreachable = $derived(
-    this.report?.findings.some((f) => f.severity === 'fail' && UNREACHABLE.includes(f.code)) === true,
+    this.report?.findings.some((f) => f.severity === 'fail' && f.offers.includes('probe_ports')) === true,
   );
 
   /** Ports the probe found answering, other than the one that failed. */

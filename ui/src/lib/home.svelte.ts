@@ -31,7 +31,7 @@ export class Reverify {
     try {
       const reports = await this.ipc.verifyProfiles({ names, sendTest: this.sendTest, operation });
       const next = { ...this.results };
-      for (const r of reports) next[r.profile] = r;
+      for (const r of reports.profiles) next[r.profile] = r;
       this.results = next;
       await this.refresh();
     } catch (error) {

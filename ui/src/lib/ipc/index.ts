@@ -2,8 +2,9 @@
 // types (ts-rs, `cargo test`); errors arrive as `{code, message}` and are rethrown as `IpcFailure`.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
+import type { Finding } from './bindings/Finding';
 import type { AuditDnsRequest } from './bindings/AuditDnsRequest';
-import type { DnsAudit } from './bindings/DnsAudit';
+import type { DnsReport } from './bindings/DnsReport';
 import type { ProbePortsRequest } from './bindings/ProbePortsRequest';
 import type { ProbeReport } from './bindings/ProbeReport';
 import type { SendReport } from './bindings/SendReport';
@@ -13,15 +14,16 @@ import type { CheckKeyRequest } from './bindings/CheckKeyRequest';
 import type { IpcError } from './bindings/IpcError';
 import type { KeyCheckReport } from './bindings/KeyCheckReport';
 import type { Provider } from './bindings/Provider';
-import type { ProfileListReply } from './bindings/ProfileListReply';
+import type { ProfileList } from './bindings/ProfileList';
 import type { RemoveProfileReply } from './bindings/RemoveProfileReply';
 import type { SaveProfileReply } from './bindings/SaveProfileReply';
 import type { SaveProfileRequest } from './bindings/SaveProfileRequest';
 import type { ProfileVerification } from './bindings/ProfileVerification';
+import type { VerifyReport } from './bindings/VerifyReport';
 import type { SetPortRequest } from './bindings/SetPortRequest';
 import type { VerifyRequest } from './bindings/VerifyRequest';
 import type { ProviderPage } from './bindings/ProviderPage';
-import type { StartupReply } from './bindings/StartupReply';
+import type { Startup } from './bindings/Startup';
 import type { RotateKeyRequest } from './bindings/RotateKeyRequest';
 import type { EditProfileRequest } from './bindings/EditProfileRequest';
 import type { Profile as SavedProfile } from './bindings/Profile';
@@ -29,7 +31,7 @@ import type { Profile as SavedProfile } from './bindings/Profile';
 export type {
   AppInfo,
   AuditDnsRequest,
-  DnsAudit,
+  DnsReport,
   ProbePortsRequest,
   ProbeReport,
   SendReport,
@@ -38,7 +40,7 @@ export type {
   CheckKeyRequest,
   KeyCheckReport,
   Provider,
-  ProfileListReply,
+  ProfileList,
   RemoveProfileReply,
   SaveProfileReply,
   SaveProfileRequest,
@@ -47,9 +49,15 @@ export type { Profile } from './bindings/Profile';
 export type { Change } from './bindings/Change';
 export type { ProfileSummary } from './bindings/ProfileSummary';
 export type { EditProfileRequest };
-export type { ProfileVerification, SetPortRequest, VerifyRequest };
+export type { ProfileVerification, SetPortRequest, VerifyReport, VerifyRequest };
+export type { Startup };
 export type { TlsMode } from './bindings/TlsMode';
-export type { Finding } from './bindings/Finding';
+export type { Finding };
+export type { Area } from './bindings/Area';
+export type { AreaInfo } from './bindings/AreaInfo';
+export type { Offer } from './bindings/Offer';
+export type { StageInfo } from './bindings/StageInfo';
+export type { Verdict } from './bindings/Verdict';
 export type { Severity } from './bindings/Severity';
 export type { WizardStep } from './bindings/WizardStep';
 export type { Action } from './bindings/Action';
@@ -57,11 +65,13 @@ export type { DnsRecordFix } from './bindings/DnsRecordFix';
 export type { PortProbe } from './bindings/PortProbe';
 export type { TranscriptLine } from './bindings/TranscriptLine';
 
-/** A command failed; `code` is stable (see docs/findings.md), `message` is for people. */
+/** A command failed; `code` is stable (see docs/findings.md), `message` is for people, and `finding`
+ *  (when the core gave one) says why with its fix. */
 export class IpcFailure extends Error {
   constructor(
     readonly code: string,
     message: string,
+    readonly finding: Finding | null = null,
   ) {
     super(message);
     this.name = 'IpcFailure';
@@ -81,19 +91,19 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<T>(command, args);
   } catch (error) {
-    if (isIpcError(error)) throw new IpcFailure(error.code, error.message);
+    if (isIpcError(error)) throw new IpcFailure(error.code, error.message, error.finding);
     throw new IpcFailure('ipc.failed', String(error));
   }
 }
 
 declare global {
   interface Window {
-    __INFLOWAVE_STARTUP__?: StartupReply;
+    __INFLOWAVE_STARTUP__?: Startup;
   }
 }
 
 /** The start-up data the backend put in the page when it opened the window; used once. */
-function takePreloaded(): StartupReply | undefined {
+function takePreloaded(): Startup | undefined {
   const preloaded = window.__INFLOWAVE_STARTUP__;
   delete window.__INFLOWAVE_STARTUP__;
   return preloaded;
@@ -104,16 +114,15 @@ export const ipc = {
    *  asked for over IPC after that. */
   startup: () => {
     const preloaded = takePreloaded();
-    return preloaded ? Promise.resolve(preloaded) : call<StartupReply>('startup');
+    return preloaded ? Promise.resolve(preloaded) : call<Startup>('startup');
   },
-  appInfo: () => call<AppInfo>('app_info'),
   listProviders: () => call<Provider[]>('list_providers'),
   checkKey: (request: CheckKeyRequest) => call<KeyCheckReport>('check_key', { request }),
   saveProfile: (request: SaveProfileRequest) => call<SaveProfileReply>('save_profile', { request }),
-  listProfiles: () => call<ProfileListReply>('list_profiles'),
+  listProfiles: () => call<ProfileList>('list_profiles'),
   removeProfile: (name: string) => call<RemoveProfileReply>('remove_profile', { name }),
   /** The DNS audit of a saved profile's domain; asks DNS afresh every time. */
-  auditDns: (request: AuditDnsRequest) => call<DnsAudit>('audit_dns', { request }),
+  auditDns: (request: AuditDnsRequest) => call<DnsReport>('audit_dns', { request }),
   /** "Check sign-in" / "Send test message" for a saved profile; `onStage` gets each stage as it starts. */
   smtpCheck: (request: SmtpCheckRequest, onStage: (stage: Stage) => void) => {
     const channel = new Channel<Stage>();
@@ -128,7 +137,7 @@ export const ipc = {
   /** Edits a saved profile (not its name, provider or key), checked like an add. */
   editProfile: (request: EditProfileRequest) => call<SaveProfileReply>('edit_profile', { request }),
   /** Re-verifies saved profiles (all when `names` is empty); results are recorded in their history. */
-  verifyProfiles: (request: VerifyRequest) => call<ProfileVerification[]>('verify_profiles', { request }),
+  verifyProfiles: (request: VerifyRequest) => call<VerifyReport>('verify_profiles', { request }),
   /** Keeps the port that answered: moves the profile's endpoint to it. */
   setProfilePort: (request: SetPortRequest) => call<SavedProfile>('set_profile_port', { request }),
   /** Opens a provider's dashboard page (by name, from the catalogue) in the system browser. */

@@ -4,7 +4,7 @@ import { render, screen, fireEvent, within } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { Wizard } from '../wizard.svelte';
-import type { DnsAudit, Finding, Ipc, ProbeReport, Profile, SendReport, Stage } from '../ipc';
+import type { DnsReport, Finding, Ipc, ProbeReport, Profile, SendReport, Stage } from '../ipc';
 import DnsStep from './DnsStep.svelte';
 import TestStep from './TestStep.svelte';
 import DoneStep from './DoneStep.svelte';
@@ -35,7 +35,6 @@ function deferred<T>() {
 function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
   return {
     startup: vi.fn(),
-    appInfo: vi.fn(),
     listProviders: vi.fn(),
     checkKey: vi.fn(),
     saveProfile: vi.fn(),
@@ -60,14 +59,16 @@ function savedWizard(ipc: Ipc): Wizard {
   return wizard;
 }
 
-const noDmarc: DnsAudit = {
+const noDmarc: DnsReport = {
   domain: 'nodmarc.test',
   provider: 'sendgrid',
   elapsed_ms: 12,
+  verdict: 'failed',
+  propagating: false,
   findings: [
-    { code: 'spf.ok', severity: 'pass', title: 'SPF includes sendgrid.net', detail: '', fix: [] },
-    { code: 'dkim.ok', severity: 'pass', title: 'DKIM s1 is published', detail: '', fix: [] },
-    { code: 'dkim.ok', severity: 'pass', title: 'DKIM s2 is published', detail: '', fix: [] },
+    { code: 'spf.ok', severity: 'pass', title: 'SPF includes sendgrid.net', detail: '', fix: [], area: 'spf', offers: [] },
+    { code: 'dkim.ok', severity: 'pass', title: 'DKIM s1 is published', detail: '', fix: [], area: 'dkim', offers: [] },
+    { code: 'dkim.ok', severity: 'pass', title: 'DKIM s2 is published', detail: '', fix: [], area: 'dkim', offers: [] },
     {
       code: 'dmarc.missing',
       severity: 'fail',
@@ -75,6 +76,8 @@ const noDmarc: DnsAudit = {
       detail: 'Gmail and Yahoo require one.',
       fix: ['Add this TXT record.'],
       record: { type: 'TXT', host: '_dmarc.nodmarc.test', value: 'v=DMARC1; p=none' },
+      area: 'dmarc',
+      offers: [],
     },
   ],
 };
@@ -82,6 +85,7 @@ const noDmarc: DnsAudit = {
 function report(action: SendReport['action'], findings: SendReport['findings'], ok = !findings.some((f) => f.severity === 'fail')): SendReport {
   return {
     ok,
+    provider: 'sendgrid',
     action,
     target: { provider: 'sendgrid', host: 'localhost', port: 587, tls: 'starttls', username: 'apikey' },
     findings,
@@ -95,7 +99,7 @@ function report(action: SendReport['action'], findings: SendReport['findings'], 
 
 describe('DNS step', () => {
   it('runs the audit on entering, with a spinner per section, then shows each section and the fix record', async () => {
-    const audit = deferred<DnsAudit>();
+    const audit = deferred<DnsReport>();
     const ipc = fakeIpc({ auditDns: vi.fn().mockReturnValue(audit.promise) });
     render(DnsStep, { wizard: savedWizard(ipc) });
 
@@ -125,9 +129,10 @@ describe('DNS step', () => {
   });
 
   it('"Check again" asks again with the pasted table, and explains propagation when the core says so', async () => {
-    const propagating: DnsAudit = {
+    const propagating: DnsReport = {
       ...noDmarc,
-      findings: [{ code: 'dns.not_propagated', severity: 'warn', title: 'Published but not visible yet', detail: '', fix: [] }],
+      propagating: true,
+      findings: [{ code: 'dns.not_propagated', severity: 'warn', title: 'Published but not visible yet', detail: '', fix: [], area: 'dns', offers: [] }],
     };
     const ipc = fakeIpc({ auditDns: vi.fn().mockResolvedValueOnce(noDmarc).mockResolvedValueOnce(propagating) });
     const wizard = savedWizard(ipc);
@@ -142,13 +147,13 @@ describe('DNS step', () => {
   });
 
   it('Cancel stops the running audit by its operation id and says so', async () => {
-    const audit = deferred<DnsAudit>();
+    const audit = deferred<DnsReport>();
     const ipc = fakeIpc({ auditDns: vi.fn().mockReturnValue(audit.promise) });
     render(DnsStep, { wizard: savedWizard(ipc) });
     await fireEvent.click(screen.getByTestId('dns-cancel'));
     const operation = vi.mocked(ipc.auditDns).mock.calls[0]?.[0].operation;
     expect(ipc.cancelOperation).toHaveBeenCalledWith(operation);
-    audit.reject(Object.assign(new Error('The DNS check was cancelled.'), { code: 'ipc.cancelled' }));
+    audit.reject(Object.assign(new Error('The DNS check was cancelled.'), { code: 'dns.cancelled' }));
     await vi.waitFor(() => expect(screen.getByTestId('dns-cancelled')).toBeInTheDocument());
     expect(screen.getByRole('button', { name: 'Check again' })).toBeEnabled();
   });
@@ -197,8 +202,8 @@ describe('Test message step', () => {
     onStage('done');
     run.resolve(
       report('send_test', [
-        { code: 'smtp.signed_in', severity: 'pass', title: 'Signed in', detail: '', fix: [] },
-        { code: 'smtp.message_accepted', severity: 'pass', title: 'The server accepted the test message', detail: '', fix: [] },
+        { code: 'smtp.signed_in', severity: 'pass', title: 'Signed in', detail: '', fix: [], area: 'smtp', offers: [] },
+        { code: 'smtp.message_accepted', severity: 'pass', title: 'The server accepted the test message', detail: '', fix: [], area: 'smtp', offers: [] },
       ]),
     );
     await vi.waitFor(() => expect(screen.getByTestId('smtp-summary')).toHaveTextContent('accepted for ops@nodmarc.test'));
@@ -222,6 +227,8 @@ describe('Test message step', () => {
               title: 'SendGrid refused the sign-in (535)',
               detail: 'Bad username / password',
               fix: ['Check that the username is the literal word apikey.'],
+              area: 'smtp',
+              offers: ['replace_key'],
             },
           ]),
         );
@@ -237,23 +244,23 @@ describe('Test message step', () => {
   });
 
   it('when the port does not answer, probes the ports and switches to the one that answered in one click', async () => {
-    const timeout: Finding = { code: 'smtp.connect_timeout', severity: 'fail', title: 'Port 587 did not answer', detail: '', fix: [] };
+    const timeout: Finding = { code: 'smtp.connect_timeout', severity: 'fail', title: 'Port 587 did not answer', detail: '', fix: [], area: 'smtp', offers: ['probe_ports'] };
     const blocked = report('check_sign_in', [timeout]);
     const probe: ProbeReport = {
       ok: true,
       provider: 'sendgrid',
       host: 'localhost',
       elapsedMs: 900,
-      findings: [{ code: 'probe.use_other_port', severity: 'warn', title: 'Use port 2525', detail: '', fix: [] }],
+      findings: [{ code: 'probe.use_other_port', severity: 'warn', title: 'Use port 2525', detail: '', fix: [], area: 'ports', offers: [] }],
       ports: [
         { port: 587, tls: 'starttls', tcp: false, banner: null, bannerHost: null, ehlo: false, tlsOk: false, elapsedMs: 5000, finding: timeout },
         {
           port: 2525, tls: 'starttls', tcp: true, banner: '220 localhost', bannerHost: 'localhost', ehlo: true, tlsOk: true, elapsedMs: 30,
-          finding: { code: 'probe.port_ok', severity: 'pass', title: 'Answers', detail: '', fix: [] },
+          finding: { code: 'probe.port_ok', severity: 'pass', title: 'Answers', detail: '', fix: [], area: 'ports', offers: [] },
         },
       ],
     };
-    const ok = report('check_sign_in', [{ code: 'smtp.signed_in', severity: 'pass', title: 'Signed in', detail: '', fix: [] }]);
+    const ok = report('check_sign_in', [{ code: 'smtp.signed_in', severity: 'pass', title: 'Signed in', detail: '', fix: [], area: 'smtp', offers: [] }]);
     const ipc = fakeIpc({
       smtpCheck: vi.fn().mockResolvedValueOnce(blocked).mockResolvedValueOnce(ok),
       probePorts: vi.fn().mockResolvedValue(probe),
@@ -283,7 +290,7 @@ describe('Test message step', () => {
     await fireEvent.click(screen.getByTestId('smtp-cancel'));
     const operation = vi.mocked(ipc.smtpCheck).mock.calls[0]?.[0].operation;
     expect(ipc.cancelOperation).toHaveBeenCalledWith(operation);
-    run.resolve(report('send_test', [{ code: 'smtp.cancelled', severity: 'fail', title: 'Cancelled', detail: '', fix: [] }]));
+    run.resolve(report('send_test', [{ code: 'smtp.cancelled', severity: 'fail', title: 'Cancelled', detail: '', fix: [], area: 'smtp', offers: [] }]));
     await vi.waitFor(() => expect(screen.getByTestId('smtp-cancelled')).toBeInTheDocument());
   });
 });
@@ -292,7 +299,7 @@ describe('Done step', () => {
   it('summarizes what was verified and how to re-verify', async () => {
     const ipc = fakeIpc({
       auditDns: vi.fn().mockResolvedValue(noDmarc),
-      smtpCheck: vi.fn().mockResolvedValue(report('send_test', [{ code: 'smtp.message_accepted', severity: 'pass', title: 'Accepted', detail: '', fix: [] }])),
+      smtpCheck: vi.fn().mockResolvedValue(report('send_test', [{ code: 'smtp.message_accepted', severity: 'pass', title: 'Accepted', detail: '', fix: [], area: 'smtp', offers: [] }])),
     });
     const wizard = savedWizard(ipc);
     await wizard.dns.run();

@@ -17,7 +17,7 @@ pasted: string | null,
  */
 selectors: Array<string>, 
 /**
- * The Return-Path host (SendGrid's `em1234`), instead of the profile's.
+ * The return-path host the provider gave, instead of the profile's.
  */
 returnPath: string | null, 
 /**

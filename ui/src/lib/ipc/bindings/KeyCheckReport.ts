@@ -2,10 +2,14 @@
 import type { Finding } from "./Finding";
 
 /**
- * The key step's result. Holds no secret: only the masked key when the key is usable.
+ * The result of a key check. Holds no secret: only the masked key when the key is usable.
  */
-export type KeyCheckReport = { ok: boolean, findings: Array<Finding>, 
+export type KeyCheckReport = { 
 /**
- * `SG.Ab…wXyz` — the only form of the key the webview ever receives back.
+ * The provider's id.
+ */
+provider: string, ok: boolean, findings: Array<Finding>, 
+/**
+ * `SG.Ab…wXyz` — the only form of the key that leaves the core.
  */
 masked: string | null, };

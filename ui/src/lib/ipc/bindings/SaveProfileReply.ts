@@ -3,7 +3,8 @@ import type { Finding } from "./Finding";
 import type { Profile } from "./Profile";
 
 /**
- * The result of saving: the profile and the masked key when saved, and the findings either way.
+ * The result of saving, rotating or editing: the profile and the masked key when saved, and the
+ * findings either way.
  */
 export type SaveProfileReply = { ok: boolean, profile: Profile | null, 
 /**

@@ -11,7 +11,11 @@ export type SendReport = {
 /**
  * `false` exactly when a finding fails.
  */
-ok: boolean, action: Action, 
+ok: boolean, 
+/**
+ * The provider's id.
+ */
+provider: string, action: Action, 
 /**
  * Where it connected, when a target could be formed.
  */

@@ -4,9 +4,9 @@ import type { Profile } from "./Profile";
 import type { ProfileSummary } from "./ProfileSummary";
 
 /**
- * The saved profiles (no keychain access), and findings about the file (e.g. it was set aside).
+ * The saved profiles with their standing, and findings about the file (e.g. it was set aside).
  */
-export type ProfileListReply = { profiles: Array<Profile>, 
+export type ProfileList = { profiles: Array<Profile>, 
 /**
  * Each profile's standing from its history, in the same order.
  */

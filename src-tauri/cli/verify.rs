@@ -3,22 +3,19 @@
 //! is recorded in the profile's history and compared with the previous run. Never prompts.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
 
-use inflowave_core::dns;
 use inflowave_core::finding::{Finding, Severity};
-use inflowave_core::keychain::OsKeychain;
-use inflowave_core::profiles::store::ProfileStore;
-use inflowave_core::smtp::Deadlines;
-use inflowave_core::verify::{self, ProfileVerification, VerifyOptions};
+use inflowave_core::usecases::{self as uc, CheckSettings, Selection, Services, VerifyProfiles};
+use inflowave_core::verify::ProfileVerification;
 
 use super::output::Output;
 use super::runtime::run_cancellable;
-use super::{EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};
+use super::{exit_code, EXIT_COULD_NOT_RUN};
 
+/// The arguments of `verify`.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit codes: 0 every profile passed (warnings allowed), 1 a check failed, 2 could not run \
@@ -62,86 +59,35 @@ pub struct Args {
 /// Runs `verify`; returns the exit code.
 pub fn run(args: Args) -> u8 {
     let out = Output::new(args.json);
-    let dns_options = match args
-        .dns_server
-        .as_deref()
-        .map(dns::parse_server)
-        .transpose()
-        .and_then(dns::AuditOptions::from_env)
-    {
-        Ok(options) => options,
-        Err(e) => return out.could_not_run_with(verify::dns_error_finding(&e)),
+    let selection = match args.profile {
+        Some(name) => Selection::Named(vec![name]),
+        None => Selection::All,
     };
-    let extra_ca_pem = match super::send_test::read_ca_file(args.ca_file.as_deref()) {
-        Ok(pem) => pem,
-        Err(message) => return out.could_not_run("smtp.ca_file_unreadable", &message),
-    };
-    let store = match ProfileStore::open_default() {
-        Ok(s) => s,
-        Err(e) => return out.could_not_run_with(e.to_finding()),
-    };
-    let profiles = match store.load() {
-        Ok((file, _)) => file.profiles,
-        Err(e) => return out.could_not_run_with(e.to_finding()),
-    };
-    let profiles =
-        match &args.profile {
-            Some(name) => match profiles.into_iter().find(|p| &p.name == name) {
-                Some(p) => vec![p],
-                None => {
-                    return out.could_not_run_with(
-                        inflowave_core::profiles::store::StoreError::NotFound(name.clone())
-                            .to_finding(),
-                    )
-                }
-            },
-            None if profiles.is_empty() => return out.could_not_run(
-                "verify.no_profiles",
-                "There are no saved profiles to verify. Add one: inflowave-setup-cli profile add …",
-            ),
-            None => profiles,
-        };
-
-    let options = VerifyOptions {
-        dns: dns_options,
-        extra_ca_pem,
-        deadlines: args
-            .timeout
-            .map(|s| Deadlines::uniform(Duration::from_secs(s)))
-            .unwrap_or_default(),
+    let request = VerifyProfiles {
+        selection,
         send_test: args.send_test,
-        to: args.to.clone(),
+        to: args.to,
+        settings: CheckSettings {
+            dns_server: args.dns_server,
+            ca_file: args.ca_file,
+            timeout: args.timeout.map(Duration::from_secs),
+        },
     };
-    let run = run_cancellable(|cancel| {
-        verify::verify_profiles(
-            &store,
-            Arc::new(OsKeychain::default()),
-            profiles,
-            &options,
-            cancel,
-        )
-    });
-    let reports = match run {
-        Ok(reports) => reports,
-        Err(e) => return out.could_not_run("cli.runtime_failed", &e.to_string()),
+    let services = Services::os();
+    let report = match run_cancellable(|cancel| uc::verify_profiles(&services, request, cancel)) {
+        Ok(Ok(report)) => report,
+        Ok(Err(e)) => return out.could_not_run_with(e.0),
+        Err(finding) => return out.could_not_run_with(finding),
     };
-
-    let ok = reports.iter().all(|r| r.ok);
-    let could_not_run = reports.iter().any(|r| r.could_not_run);
     if args.json {
-        outln!(
-            "{}",
-            json!({ "ok": ok, "could_not_run": could_not_run, "profiles": reports })
-        );
+        outln!("{}", json!(report));
     } else {
-        print_text(&out, &reports, args.quiet);
+        print_text(&out, &report.profiles, args.quiet);
     }
-    if could_not_run {
+    if report.could_not_run {
         EXIT_COULD_NOT_RUN
-    } else if ok {
-        EXIT_PASSED
     } else {
-        EXIT_FAILED
+        exit_code(report.ok)
     }
 }
 
@@ -163,7 +109,7 @@ fn print_text(out: &Output, reports: &[ProfileVerification], quiet: bool) {
             Some(at) => {
                 outln!("  changed since {at}:");
                 for c in &r.changes {
-                    let mut line = format!("    {}", c.summary());
+                    let mut line = format!("    {}", c.summary);
                     if !c.new_failures.is_empty() {
                         line.push_str(&format!(" ({})", c.new_failures.join(", ")));
                     }

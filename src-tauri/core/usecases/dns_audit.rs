@@ -1,0 +1,113 @@
+//! Checking the sending domain's DNS: for a saved profile (the wizard's DNS step, the home screen)
+//! or ad hoc for a provider and domain (`check-dns`), with what the admin adds — the provider's
+//! records table as pasted, more DKIM selectors, the return-path host.
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+use crate::catalogue;
+use crate::dns::{self, records_table, DnsAudit};
+use crate::finding::{all_passed, Finding, Verdict};
+use crate::profiles::requests::audit_request;
+use crate::verify::dns_error_finding;
+
+use super::{blocking, cancelled, CheckSettings, CouldNotRun, Services};
+
+/// Whose DNS to check.
+#[derive(Debug, Clone)]
+pub enum DnsSubject {
+    /// A saved profile: its provider, domain, selectors and return path.
+    Profile(String),
+    /// A provider and a sending domain, as typed.
+    Domain { provider: String, domain: String },
+}
+
+/// A DNS check and what the admin added to it.
+#[derive(Debug, Clone)]
+pub struct AuditDns {
+    pub subject: DnsSubject,
+    /// The provider's DNS records table, as pasted.
+    pub pasted: Option<String>,
+    /// DKIM selectors to check besides the profile's.
+    pub selectors: Vec<String>,
+    /// The return-path host (SendGrid's `em1234`), instead of the profile's.
+    pub return_path: Option<String>,
+    pub settings: CheckSettings,
+}
+
+/// The audit and its verdict: ready, not ready, or could not be checked (DNS did not answer).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DnsReport {
+    #[serde(flatten)]
+    pub audit: DnsAudit,
+    pub verdict: Verdict,
+    /// Records the authoritative servers have but resolvers do not show yet.
+    pub propagating: bool,
+}
+
+/// Audits the DNS of `request.subject`. Every call asks DNS again: nothing is cached.
+pub async fn audit_dns(
+    services: &Services,
+    request: AuditDns,
+    cancel: CancellationToken,
+) -> Result<DnsReport, CouldNotRun> {
+    let options = request.settings.dns_options()?;
+    let mut audit = match request.subject {
+        DnsSubject::Profile(name) => {
+            let store = services.store()?.clone();
+            let profile =
+                blocking(move || store.get(&name).map_err(|e| e.to_finding().into())).await?;
+            audit_request(&profile)?
+        }
+        DnsSubject::Domain { provider, domain } => dns::AuditRequest {
+            provider: catalogue::lookup(&provider)?,
+            domain,
+            dkim_selectors: Vec::new(),
+            return_path: None,
+            pasted: Vec::new(),
+        },
+    };
+    audit.domain = dns::normalise_domain(&audit.domain).map_err(|e| dns_error_finding(&e))?;
+    for selector in request.selectors.iter().map(|s| s.trim()) {
+        if !selector.is_empty() && !audit.dkim_selectors.iter().any(|s| s == selector) {
+            audit.dkim_selectors.push(selector.to_owned());
+        }
+    }
+    if let Some(return_path) = request.return_path.filter(|r| !r.trim().is_empty()) {
+        audit.return_path = Some(return_path);
+    }
+    if let Some(text) = request.pasted.filter(|t| !t.trim().is_empty()) {
+        audit.pasted = records_table::parse(&text, &audit.domain).map_err(|e| {
+            Finding::fail(
+                "dns.records_unparsable",
+                "The pasted records table could not be read",
+                e.to_string(),
+            )
+            .step("Copy the whole table from the provider's page (type, host and value of each record) and paste it again.")
+        })?;
+    }
+    let outcome = tokio::select! {
+        biased;
+        () = cancel.cancelled() => return Err(cancelled("dns.cancelled", "DNS check")),
+        outcome = dns::audit(&audit, &options) => outcome,
+    };
+    let audit = outcome.map_err(|e| dns_error_finding(&e))?;
+    let verdict = if all_passed(&audit.findings) {
+        Verdict::Passed
+    } else if dns::only_lookup_failures(&audit.findings) {
+        Verdict::CouldNotCheck
+    } else {
+        Verdict::Failed
+    };
+    let propagating = audit
+        .findings
+        .iter()
+        .any(|f| f.code == "dns.not_propagated");
+    Ok(DnsReport {
+        audit,
+        verdict,
+        propagating,
+    })
+}

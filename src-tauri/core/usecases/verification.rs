@@ -1,0 +1,98 @@
+//! Re-verifying saved profiles (the home screen's Re-verify; `verify` from cron): DNS and sign-in
+//! (and a test message when asked) for each, concurrently, recorded in each profile's history with
+//! what changed.
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+use crate::finding::Finding;
+use crate::profiles::store::StoreError;
+use crate::verify::{self, ProfileVerification, VerifyOptions};
+
+use super::{blocking, CheckSettings, CouldNotRun, Services};
+
+/// Which profiles to verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    All,
+    /// These, by name; an unknown name is an error, not skipped.
+    Named(Vec<String>),
+}
+
+/// A re-verification.
+#[derive(Debug, Clone)]
+pub struct VerifyProfiles {
+    pub selection: Selection,
+    /// Also send a test message (otherwise only sign in).
+    pub send_test: bool,
+    /// Recipient of the test messages (default: each profile's From address).
+    pub to: Option<String>,
+    pub settings: CheckSettings,
+}
+
+/// Every verified profile's result, and the overall verdict.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct VerifyReport {
+    /// `true` when every profile passed (warnings allowed).
+    pub ok: bool,
+    /// `true` when some profile could not be checked at all (no keychain, DNS unreachable…).
+    pub could_not_run: bool,
+    pub profiles: Vec<ProfileVerification>,
+}
+
+/// Verifies the selected profiles and records the results.
+pub async fn verify_profiles(
+    services: &Services,
+    request: VerifyProfiles,
+    cancel: CancellationToken,
+) -> Result<VerifyReport, CouldNotRun> {
+    let store = services.store()?.clone();
+    let options = VerifyOptions {
+        dns: request.settings.dns_options()?,
+        extra_ca_pem: {
+            let settings = request.settings.clone();
+            blocking(move || settings.extra_ca()).await?
+        },
+        deadlines: request.settings.deadlines(),
+        send_test: request.send_test,
+        to: request.to,
+    };
+    let loader = store.clone();
+    let (file, _) = blocking(move || loader.load().map_err(|e| e.to_finding().into())).await?;
+    let profiles = match request.selection {
+        Selection::All if file.profiles.is_empty() => {
+            return Err(CouldNotRun(
+                Finding::fail(
+                    "verify.no_profiles",
+                    "There are no saved profiles to verify",
+                    "Nothing has been set up on this computer yet.",
+                )
+                .step("Add a profile first: run the wizard, or add one from the command line."),
+            ))
+        }
+        Selection::All => file.profiles,
+        Selection::Named(names) => {
+            if let Some(unknown) = names
+                .iter()
+                .find(|n| !file.profiles.iter().any(|p| &p.name == *n))
+            {
+                return Err(CouldNotRun(
+                    StoreError::NotFound(unknown.clone()).to_finding(),
+                ));
+            }
+            file.profiles
+                .into_iter()
+                .filter(|p| names.contains(&p.name))
+                .collect()
+        }
+    };
+    let profiles =
+        verify::verify_profiles(&store, services.keychain_arc(), profiles, &options, cancel).await;
+    Ok(VerifyReport {
+        ok: profiles.iter().all(|r| r.ok),
+        could_not_run: profiles.iter().any(|r| r.could_not_run),
+        profiles,
+    })
+}
