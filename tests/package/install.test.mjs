@@ -7,12 +7,12 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ROOT, bundles, expectedFiles, run, workspaceVersion } from './packages.mjs';
 import { launch } from '../e2e/harness.mjs';
 
 const APT_ENV = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-const apt = (...args) => run('apt-get', ['-o', 'DPkg::Lock::Timeout=300', '-y', '-q', ...args], { env: APT_ENV });
+const apt = (args, cwd = ROOT) => run('apt-get', ['-o', 'DPkg::Lock::Timeout=300', '-y', '-q', ...args], { env: APT_ENV, cwd });
 const installed = (pkg) =>
   run('dpkg-query', ['-W', '-f=${db:Status-Status}', pkg], { allowFailure: true }).stdout === 'installed';
 
@@ -22,16 +22,9 @@ const filesOf = (pkg) =>
     .split('\n')
     .filter((p) => p && existsSync(p) && statSync(p).isFile());
 
-/** Installs a local .deb through apt (which resolves its dependencies), from a path without spaces. */
+/** Installs a local .deb as the README says: `apt-get install ./<file>.deb` (apt resolves its dependencies). */
 function install(deb) {
-  const dir = mkdtempSync(join(tmpdir(), 'inflowave-pkg-'));
-  const copy = join(dir, 'package.deb');
-  copyFileSync(deb, copy);
-  try {
-    apt('install', copy);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  apt(['install', `./${basename(deb)}`], dirname(deb));
 }
 
 /** A user's profiles file (a copy of the schema fixture) in a config folder of its own. */
@@ -59,7 +52,7 @@ function checkCli(userConfig) {
 }
 
 function purgeAndCheckNothingLeft(pkg, files, user) {
-  apt('purge', pkg);
+  apt(['purge', pkg]);
   assert.equal(installed(pkg), false, `${pkg} is removed`);
   const left = files.filter((p) => existsSync(p));
   assert.deepEqual(left, [], `nothing of ${pkg} is left on disk`);
@@ -68,7 +61,7 @@ function purgeAndCheckNothingLeft(pkg, files, user) {
 
 before(() => {
   assert.equal(process.getuid?.(), 0, 'the package tests install packages: run them as root (CI does)');
-  for (const pkg of ['inflowave-setup', 'inflowave-setup-cli']) if (installed(pkg)) apt('purge', pkg);
+  for (const pkg of ['inflowave-setup', 'inflowave-setup-cli']) if (installed(pkg)) apt(['purge', pkg]);
 });
 
 test('the window package installs, opens on its first step, runs the CLI, and purges without a trace', async () => {
@@ -99,7 +92,7 @@ test('the window package installs, opens on its first step, runs the CLI, and pu
 
     purgeAndCheckNothingLeft('inflowave-setup', files, user);
   } finally {
-    if (installed('inflowave-setup')) apt('purge', 'inflowave-setup');
+    if (installed('inflowave-setup')) apt(['purge', 'inflowave-setup']);
     rmSync(user.config, { recursive: true, force: true });
   }
 });
@@ -120,7 +113,7 @@ test('the CLI-only package installs without WebKit, runs, and purges without a t
     checkCli(user.config);
     purgeAndCheckNothingLeft('inflowave-setup-cli', files, user);
   } finally {
-    if (installed('inflowave-setup-cli')) apt('purge', 'inflowave-setup-cli');
+    if (installed('inflowave-setup-cli')) apt(['purge', 'inflowave-setup-cli']);
     rmSync(user.config, { recursive: true, force: true });
   }
 });

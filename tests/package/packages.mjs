@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Runs `cmd` and returns its stdout; throws with everything it printed when it fails. */
-export function run(cmd, args, { env, input, allowFailure = false } = {}) {
+export function run(cmd, args, { env, input, cwd = ROOT, allowFailure = false } = {}) {
   const out = spawnSync(cmd, args, {
-    cwd: ROOT,
+    cwd,
     env: env ?? process.env,
     input,
     encoding: 'utf8',
