@@ -6,8 +6,9 @@
 // Env: BUNDLE_DIR (make test-package sets it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { ROOT, bundles, debFiles, expectedFiles, run, unpackDeb, workspaceVersion } from './packages.mjs';
 
 const GUI_LIBRARY = /webkit|gtk|gdk|soup|cairo|pango|javascriptcore/i;
@@ -89,6 +90,36 @@ test('the CLI-only package neither declares nor links WebKitGTK or GTK', () => {
     assert.ok(!files.includes('/usr/bin/inflowave-setup'), 'no window binary');
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('on a machine with only the C runtime, apt installs the CLI-only package alone; the window package pulls WebKitGTK', () => {
+  // apt plans the install against a dpkg status that holds nothing but libc6 and libgcc-s1 (and what
+  // they need): a server without WebKit or GTK. Simulated (-s), so nothing is installed.
+  const dir = mkdtempSync(join(tmpdir(), 'inflowave-bare-'));
+  try {
+    const status = join(dir, 'status');
+    const runtime = new Set(['libc6', 'libgcc-s1']);
+    for (const pkg of [...runtime]) {
+      for (const dep of run('dpkg-query', ['-W', '-f=${Pre-Depends}, ${Depends}', pkg]).split(/[,|]/)) {
+        const name = dep.trim().split(/[\s:(]/)[0];
+        if (name) runtime.add(name);
+      }
+    }
+    writeFileSync(status, [...runtime].map((p) => run('dpkg-query', ['-s', p])).join('\n'));
+    const plan = (deb) =>
+      run('apt-get', ['-s', '-o', `Dir::State::status=${status}`, 'install', `./${basename(deb)}`], { cwd: dirname(deb), allowFailure: true });
+    const { cliDeb, deb } = bundles();
+    const cli = plan(cliDeb);
+    assert.equal(cli.status, 0, cli.stdout + cli.stderr);
+    const installs = cli.stdout.split('\n').filter((l) => l.startsWith('Inst '));
+    assert.deepEqual(installs.map((l) => l.split(' ')[1]), ['inflowave-setup-cli'], cli.stdout);
+    // The contrast that shows the plan sees a bare machine: the window package needs WebKitGTK there
+    // (apt plans to install it, or fails for want of it when no package lists are present).
+    const window = plan(deb);
+    assert.match(window.stdout + window.stderr, /libwebkit2gtk-4\.1-0/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
