@@ -8,5 +8,5 @@ pub mod ipc;
 
 /// Opens the wizard window. Returns the process exit code.
 pub fn run() -> std::process::ExitCode {
-    ipc::run()
+    ipc::open_window()
 }

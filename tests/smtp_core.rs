@@ -41,7 +41,7 @@ async fn stages_arrive_in_order_and_the_profile_is_named_in_the_message() {
     let ca = std::fs::read(pki.ca()).ok();
     let stages = Arc::new(Mutex::new(Vec::new()));
     let seen = stages.clone();
-    let report = smtp::run(
+    let report = smtp::check_server(
         &request("sendgrid", server.port, ca, Action::SendTest),
         &SecretKey::new(SENDGRID_KEY.to_owned()),
         move |s| seen.lock().expect("lock").push(s),
@@ -76,7 +76,7 @@ async fn a_cancel_stops_a_hanging_attempt_at_once() {
         trigger.cancel();
     });
     let started = Instant::now();
-    let report = smtp::run(
+    let report = smtp::check_server(
         &request("custom", port, None, Action::CheckSignIn),
         &SecretKey::new("secret-password".to_owned()),
         |_| {},

@@ -15,6 +15,7 @@ mod profile;
 mod providers;
 mod runtime;
 mod send_test;
+mod settings;
 mod stdin_key;
 mod verify;
 

@@ -1,17 +1,15 @@
 //! `probe-ports`: which of the provider's ports answer from this network, each tried concurrently
 //! with a short deadline on every step, reporting the stage each reached.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use serde_json::json;
 
 use inflowave_core::catalogue::{self, conventional_tls, Port, TlsMode};
-use inflowave_core::usecases::{self as uc, CheckSettings, ProbePorts, ProbeSubject, Services};
+use inflowave_core::usecases::{self as uc, ProbePorts, ProbeSubject, Services};
 
 use super::exit_code;
 use super::output::Output;
 use super::runtime::run_cancellable;
+use super::settings::SmtpFlags;
 
 /// The arguments of `probe-ports`.
 #[derive(Debug, clap::Args)]
@@ -28,12 +26,8 @@ pub struct Args {
     /// Probe these ports instead of the provider's (`2525`, `465:implicit`, `587:starttls`).
     #[arg(long = "port", value_name = "N[:MODE]", value_parser = parse_port)]
     pub ports: Vec<Port>,
-    /// Extra trusted CA certificates (PEM).
-    #[arg(long, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-    /// Deadline of every step on every port, in seconds (default 5).
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub timeout: Option<u64>,
+    #[command(flatten)]
+    pub smtp: SmtpFlags,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -76,11 +70,7 @@ pub fn run(args: Args) -> u8 {
         subject,
         host: args.host,
         ports: args.ports,
-        settings: CheckSettings {
-            ca_file: args.ca_file,
-            timeout: args.timeout.map(Duration::from_secs),
-            ..CheckSettings::default()
-        },
+        settings: args.smtp.settings(None),
     };
     let services = Services::os();
     let report = match run_cancellable(|cancel| uc::probe_ports(&services, request, cancel)) {

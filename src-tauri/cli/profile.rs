@@ -15,6 +15,32 @@ use inflowave_core::usecases::{
 use super::output::Output;
 use super::{stdin_key, EXIT_COULD_NOT_RUN, EXIT_FAILED, EXIT_PASSED};
 
+/// The settings `add` and `edit` share: where and how to sign in, and the DNS details.
+#[derive(clap::Args)]
+pub struct SendingArgs {
+    /// SMTP host, instead of the provider's (a regional endpoint, a relay, a test server).
+    #[arg(long, value_name = "H")]
+    host: Option<String>,
+    /// SMTP port (default: the provider's recommended port).
+    #[arg(long, value_name = "N")]
+    port: Option<u16>,
+    /// TLS mode: starttls or implicit (default: what the provider uses on that port).
+    #[arg(long, value_name = "MODE", value_parser = parse_tls)]
+    tls: Option<TlsMode>,
+    /// SMTP username, for providers where you supply one.
+    #[arg(long, value_name = "U")]
+    username: Option<String>,
+    /// Postmark message stream id (sent as X-PM-Message-Stream).
+    #[arg(long, value_name = "S")]
+    stream: Option<String>,
+    /// A DKIM selector to check besides the provider's (repeatable; Postmark: e.g. 20240101pm).
+    #[arg(long = "dkim-selector", value_name = "S")]
+    dkim_selectors: Vec<String>,
+    /// The Return-Path host the provider gave (SendGrid: emNNNN).
+    #[arg(long, value_name = "HOST")]
+    return_path: Option<String>,
+}
+
 /// The `profile` subcommands.
 #[derive(Subcommand)]
 pub enum ProfileCommand {
@@ -35,27 +61,8 @@ pub enum ProfileCommand {
         /// Profile name (default: the sending domain).
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
-        /// SMTP host, instead of the provider's (a regional endpoint, a relay, a test server).
-        #[arg(long, value_name = "H")]
-        host: Option<String>,
-        /// SMTP port (default: the provider's recommended port).
-        #[arg(long, value_name = "N")]
-        port: Option<u16>,
-        /// TLS mode: starttls or implicit (default: what the provider uses on that port).
-        #[arg(long, value_name = "MODE", value_parser = parse_tls)]
-        tls: Option<TlsMode>,
-        /// SMTP username, for providers where you supply one.
-        #[arg(long, value_name = "U")]
-        username: Option<String>,
-        /// Postmark message stream id (sent as X-PM-Message-Stream).
-        #[arg(long, value_name = "S")]
-        stream: Option<String>,
-        /// A DKIM selector to check besides the provider's (repeatable; Postmark: e.g. 20240101pm).
-        #[arg(long = "dkim-selector", value_name = "S")]
-        dkim_selectors: Vec<String>,
-        /// The Return-Path host the provider gave (SendGrid: emNNNN).
-        #[arg(long, value_name = "HOST")]
-        return_path: Option<String>,
+        #[command(flatten)]
+        sending: SendingArgs,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -71,7 +78,8 @@ pub enum ProfileCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change a profile's settings (not its name, provider or key); what is not given stays.
+    /// Change a profile's settings (not its name, provider or key); what is not given stays
+    /// (DKIM selectors given replace the saved ones).
     Edit {
         name: String,
         /// The sending domain.
@@ -80,27 +88,8 @@ pub enum ProfileCommand {
         /// The From address (at the sending domain).
         #[arg(long, value_name = "ADDR")]
         from: Option<String>,
-        /// SMTP host, instead of the provider's.
-        #[arg(long, value_name = "H")]
-        host: Option<String>,
-        /// SMTP port.
-        #[arg(long, value_name = "N")]
-        port: Option<u16>,
-        /// TLS mode: starttls or implicit.
-        #[arg(long, value_name = "MODE", value_parser = parse_tls)]
-        tls: Option<TlsMode>,
-        /// SMTP username, for providers where you supply one.
-        #[arg(long, value_name = "U")]
-        username: Option<String>,
-        /// Postmark message stream id.
-        #[arg(long, value_name = "S")]
-        stream: Option<String>,
-        /// DKIM selectors to check besides the provider's (repeatable; replaces the saved ones).
-        #[arg(long = "dkim-selector", value_name = "S")]
-        dkim_selectors: Vec<String>,
-        /// The Return-Path host the provider gave (SendGrid: emNNNN).
-        #[arg(long, value_name = "HOST")]
-        return_path: Option<String>,
+        #[command(flatten)]
+        sending: SendingArgs,
         #[arg(long)]
         json: bool,
     },
@@ -135,13 +124,7 @@ pub fn run(command: ProfileCommand) -> u8 {
             domain,
             from,
             name,
-            host,
-            port,
-            tls,
-            username,
-            stream,
-            dkim_selectors,
-            return_path,
+            sending: s,
             json,
         } => {
             let profile = NewProfile {
@@ -149,13 +132,13 @@ pub fn run(command: ProfileCommand) -> u8 {
                 provider,
                 domain,
                 from,
-                host,
-                port,
-                tls,
-                username,
-                stream,
-                dkim_selectors,
-                return_path,
+                host: s.host,
+                port: s.port,
+                tls: s.tls,
+                username: s.username,
+                stream: s.stream,
+                dkim_selectors: s.dkim_selectors,
+                return_path: s.return_path,
             };
             add(&Output::new(json), &services, profile)
         }
@@ -193,13 +176,7 @@ pub fn run(command: ProfileCommand) -> u8 {
             name,
             domain,
             from,
-            host,
-            port,
-            tls,
-            username,
-            stream,
-            dkim_selectors,
-            return_path,
+            sending: s,
             json,
         } => {
             let out = Output::new(json);
@@ -211,15 +188,15 @@ pub fn run(command: ProfileCommand) -> u8 {
             let mut edit = ProfileEdit::unchanged(&current);
             edit.domain = domain.unwrap_or(edit.domain);
             edit.from = from.unwrap_or(edit.from);
-            edit.host = host.or(edit.host);
-            edit.port = port.or(edit.port);
-            edit.tls = tls.or(edit.tls);
-            edit.username = username.or(edit.username);
-            edit.stream = stream.or(edit.stream);
-            if !dkim_selectors.is_empty() {
-                edit.dkim_selectors = dkim_selectors;
+            edit.host = s.host.or(edit.host);
+            edit.port = s.port.or(edit.port);
+            edit.tls = s.tls.or(edit.tls);
+            edit.username = s.username.or(edit.username);
+            edit.stream = s.stream.or(edit.stream);
+            if !s.dkim_selectors.is_empty() {
+                edit.dkim_selectors = s.dkim_selectors;
             }
-            edit.return_path = return_path.or(edit.return_path);
+            edit.return_path = s.return_path.or(edit.return_path);
             let edited = uc::edit_profile(
                 &services,
                 EditProfile {

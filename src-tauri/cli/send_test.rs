@@ -2,20 +2,16 @@
 //! the diagnosis as findings. The key comes from standard input, or a saved profile's keychain
 //! entry; never from the command line.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use clap::ValueEnum;
 use serde_json::json;
 
 use inflowave_core::catalogue::{self, TlsMode};
 use inflowave_core::smtp::{self, Action, Stage};
-use inflowave_core::usecases::{
-    self as uc, CheckSettings, CheckSmtp, EndpointOverride, Services, SmtpSubject,
-};
+use inflowave_core::usecases::{self as uc, CheckSmtp, EndpointOverride, Services, SmtpSubject};
 
 use super::output::Output;
 use super::runtime::run_cancellable;
+use super::settings::SmtpFlags;
 use super::{exit_code, stdin_key};
 
 /// `--tls` values.
@@ -70,13 +66,8 @@ pub struct Args {
     /// Only check sign-in (connect, TLS, AUTH, QUIT); send no message.
     #[arg(long)]
     pub check_only: bool,
-    /// Extra trusted CA certificates (PEM), e.g. a TLS-inspecting proxy's. Adds trust only.
-    #[arg(long, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-    /// Deadline of every step (connect, banner, TLS handshake, each command), in seconds.
-    /// Default: 10 s to connect, 30 s for each command.
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub timeout: Option<u64>,
+    #[command(flatten)]
+    pub smtp: SmtpFlags,
     /// Print the redacted SMTP transcript (AUTH lines and the key never appear).
     #[arg(long)]
     pub transcript: bool,
@@ -129,11 +120,7 @@ pub fn run(args: Args) -> u8 {
             port: args.port,
             tls: args.tls.map(TlsMode::from),
         },
-        settings: CheckSettings {
-            ca_file: args.ca_file,
-            timeout: args.timeout.map(Duration::from_secs),
-            ..CheckSettings::default()
-        },
+        settings: args.smtp.settings(None),
     };
     let json_mode = args.json;
     let services = Services::os();

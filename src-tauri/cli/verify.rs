@@ -2,17 +2,15 @@
 //! sign-in check (and a test message with `--send-test`) for each profile, concurrently; the result
 //! is recorded in the profile's history and compared with the previous run. Never prompts.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use serde_json::json;
 
 use inflowave_core::finding::{Finding, Severity};
-use inflowave_core::usecases::{self as uc, CheckSettings, Selection, Services, VerifyProfiles};
+use inflowave_core::usecases::{self as uc, Selection, Services, VerifyProfiles};
 use inflowave_core::verify::ProfileVerification;
 
 use super::output::Output;
 use super::runtime::run_cancellable;
+use super::settings::SmtpFlags;
 use super::{exit_code, EXIT_COULD_NOT_RUN};
 
 /// The arguments of `verify`.
@@ -42,12 +40,8 @@ pub struct Args {
     /// Ask this DNS server (IP:PORT) instead of the system's resolver.
     #[arg(long, value_name = "IP:PORT")]
     pub dns_server: Option<String>,
-    /// Extra trusted CA certificates (PEM) for SMTP TLS. Adds trust only.
-    #[arg(long, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-    /// Deadline of every SMTP step, in seconds (default: 10 s to connect, 30 s per command).
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub timeout: Option<u64>,
+    #[command(flatten)]
+    pub smtp: SmtpFlags,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -67,11 +61,7 @@ pub fn run(args: Args) -> u8 {
         selection,
         send_test: args.send_test,
         to: args.to,
-        settings: CheckSettings {
-            dns_server: args.dns_server,
-            ca_file: args.ca_file,
-            timeout: args.timeout.map(Duration::from_secs),
-        },
+        settings: args.smtp.settings(args.dns_server),
     };
     let services = Services::os();
     let report = match run_cancellable(|cancel| uc::verify_profiles(&services, request, cancel)) {

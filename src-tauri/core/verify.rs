@@ -129,7 +129,7 @@ pub async fn verify_profile(
             options.deadlines,
         ) {
             Ok(request) => (
-                smtp::run(&request, &key, |_| {}, cancel).await.findings,
+                smtp::check_server(&request, &key, |_| {}, cancel).await.findings,
                 true,
             ),
             Err(f) => (vec![f], false),

@@ -4,8 +4,7 @@
 use tauri::{AppHandle, Runtime, State};
 
 use inflowave_core::catalogue::{self, Provider};
-use inflowave_core::profiles::service::ProfileEdit;
-use inflowave_core::profiles::{NewProfile, Profile};
+use inflowave_core::profiles::Profile;
 use inflowave_core::secret::SecretKey;
 use inflowave_core::usecases::{
     self as uc, CouldNotRun, EditProfile, KeepPort, KeyCheckReport, ProfileList, RotateKey,
@@ -67,33 +66,10 @@ pub async fn save_profile(
     request: SaveProfileRequest,
     services: State<'_, Services>,
 ) -> Result<SaveProfileReply, IpcError> {
-    let SaveProfileRequest {
-        provider,
-        domain,
-        from,
-        name,
-        host,
-        port,
-        tls,
-        username,
-        stream,
-        key,
-    } = request;
-    let profile = NewProfile {
-        name,
-        provider,
-        domain,
-        from,
-        host,
-        port,
-        tls,
-        username,
-        stream,
-        ..NewProfile::default()
-    };
+    let key = SecretKey::new(request.key);
     let request = SaveProfile {
-        profile,
-        key: SecretKey::new(key),
+        profile: request.profile,
+        key,
     };
     blocking(&services, move |s| uc::save_profile(s, request).into()).await
 }
@@ -117,30 +93,10 @@ pub async fn edit_profile(
     request: EditProfileRequest,
     services: State<'_, Services>,
 ) -> Result<SaveProfileReply, IpcError> {
-    let EditProfileRequest {
-        profile,
-        domain,
-        from,
-        host,
-        port,
-        tls,
-        username,
-        stream,
-        dkim_selectors,
-        return_path,
-    } = request;
-    let edit = ProfileEdit {
-        domain,
-        from,
-        host,
-        port,
-        tls,
-        username,
-        stream,
-        dkim_selectors,
-        return_path,
+    let request = EditProfile {
+        profile: request.profile,
+        edit: request.edit,
     };
-    let request = EditProfile { profile, edit };
     Ok(blocking(&services, move |s| uc::edit_profile(s, request))
         .await?
         .into())

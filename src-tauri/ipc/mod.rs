@@ -15,7 +15,7 @@ use tauri::Runtime;
 
 pub use types::IpcError;
 
-/// The app's commands and state on a Tauri builder: the real window's ([`run`]) and the tests' mock
+/// The app's commands and state on a Tauri builder: the real window's ([`open_window`]) and the tests' mock
 /// runtime use the same.
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
@@ -41,8 +41,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         ])
 }
 
-/// Builds and runs the window. Says plainly when there is no display instead of crashing.
-pub fn run() -> ExitCode {
+/// Builds the app and runs its window until it closes. Says plainly when there is no display
+/// instead of crashing.
+pub fn open_window() -> ExitCode {
     init_logging();
     #[cfg(target_os = "linux")]
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {

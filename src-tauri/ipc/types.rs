@@ -6,10 +6,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use inflowave_core::catalogue::TlsMode;
 use inflowave_core::finding::Finding;
-use inflowave_core::profiles::service::{SaveError, Saved};
-use inflowave_core::profiles::Profile;
+use inflowave_core::profiles::service::{ProfileEdit, SaveError, Saved};
+use inflowave_core::profiles::{NewProfile, Profile};
 use inflowave_core::smtp::Action;
 use inflowave_core::usecases::CouldNotRun;
 
@@ -58,18 +57,10 @@ pub struct CheckKeyRequest {
 
 /// What the Keychain step sends to save a profile with its key.
 #[derive(Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SaveProfileRequest {
-    pub provider: String,
-    pub domain: String,
-    pub from: String,
-    pub name: Option<String>,
-    pub host: Option<String>,
-    pub port: Option<u16>,
-    pub tls: Option<TlsMode>,
-    pub username: Option<String>,
-    pub stream: Option<String>,
+    #[serde(flatten)]
+    pub profile: NewProfile,
     /// Moved into a zeroizing secret as soon as it is deserialized; never sent back.
     pub key: String,
 }
@@ -221,17 +212,10 @@ pub struct RotateKeyRequest {
 
 /// Edit a saved profile (not its name, provider or key).
 #[derive(Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct EditProfileRequest {
+    /// The saved profile's name.
     pub profile: String,
-    pub domain: String,
-    pub from: String,
-    pub host: Option<String>,
-    pub port: Option<u16>,
-    pub tls: Option<TlsMode>,
-    pub username: Option<String>,
-    pub stream: Option<String>,
-    pub dkim_selectors: Vec<String>,
-    pub return_path: Option<String>,
+    #[serde(flatten)]
+    pub edit: ProfileEdit,
 }

@@ -145,19 +145,29 @@ pub fn endpoint_on_port(profile: &Profile, port: u16) -> Result<Endpoint, Findin
     Ok(Endpoint { host, port, tls })
 }
 
-/// What the admin asks for when adding a profile.
-#[derive(Debug, Clone, Default)]
+/// What the admin asks for when adding a profile (the window's Keychain step sends it as is).
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
 pub struct NewProfile {
+    #[ts(optional = nullable)]
     pub name: Option<String>,
     pub provider: String,
     pub domain: String,
     pub from: String,
+    #[ts(optional = nullable)]
     pub host: Option<String>,
+    #[ts(optional = nullable)]
     pub port: Option<u16>,
+    #[ts(optional = nullable)]
     pub tls: Option<TlsMode>,
+    #[ts(optional = nullable)]
     pub username: Option<String>,
+    #[ts(optional = nullable)]
     pub stream: Option<String>,
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub dkim_selectors: Vec<String>,
+    #[ts(optional = nullable)]
     pub return_path: Option<String>,
 }
 

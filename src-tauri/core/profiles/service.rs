@@ -161,8 +161,10 @@ pub fn rotate(
 }
 
 /// What an edit may change: everything but the name, the provider and the key (rotate the key with
-/// [`rotate`]; a different provider is a new profile).
-#[derive(Debug, Clone, Default)]
+/// [`rotate`]; a different provider is a new profile). The window's edit form sends it as is.
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ProfileEdit {
     pub domain: String,
     pub from: String,

@@ -110,7 +110,7 @@ pub struct SendReport {
 
 /// Runs `request` with `key`: "Check sign-in" or "Send test message". Never panics and never hangs
 /// past the deadlines; every failure is a finding.
-pub async fn run(
+pub async fn check_server(
     request: &Request,
     key: &SecretKey,
     mut on_stage: impl FnMut(Stage) + Send,

@@ -123,7 +123,7 @@ pub async fn check_smtp(
         }
     };
     request.endpoint.apply(&mut smtp_request.overrides);
-    let mut report = smtp::run(&smtp_request, &key, on_stage, cancel).await;
+    let mut report = smtp::check_server(&smtp_request, &key, on_stage, cancel).await;
     drop(key);
     if !notes.is_empty() {
         let mut findings = notes;

@@ -4,4 +4,8 @@ import type { TlsMode } from "./TlsMode";
 /**
  * Edit a saved profile (not its name, provider or key).
  */
-export type EditProfileRequest = { profile: string, domain: string, from: string, host: string | null, port: number | null, tls: TlsMode | null, username: string | null, stream: string | null, dkimSelectors: Array<string>, returnPath: string | null, };
+export type EditProfileRequest = { 
+/**
+ * The saved profile's name.
+ */
+profile: string, domain: string, from: string, host: string | null, port: number | null, tls: TlsMode | null, username: string | null, stream: string | null, dkimSelectors: Array<string>, returnPath: string | null, };

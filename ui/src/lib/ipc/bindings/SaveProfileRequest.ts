@@ -4,8 +4,8 @@ import type { TlsMode } from "./TlsMode";
 /**
  * What the Keychain step sends to save a profile with its key.
  */
-export type SaveProfileRequest = { provider: string, domain: string, from: string, name: string | null, host: string | null, port: number | null, tls: TlsMode | null, username: string | null, stream: string | null, 
+export type SaveProfileRequest = { 
 /**
  * Moved into a zeroizing secret as soon as it is deserialized; never sent back.
  */
-key: string, };
+key: string, name?: string | null, provider: string, domain: string, from: string, host?: string | null, port?: number | null, tls?: TlsMode | null, username?: string | null, stream?: string | null, dkimSelectors?: Array<string>, returnPath?: string | null, };
