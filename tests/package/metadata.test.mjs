@@ -171,6 +171,11 @@ test('the bundles workflow parses, and names only make targets, scripts and crat
   const crates = new Set(metadata.packages.map((p) => p.name));
   for (const [, crate] of scripts.matchAll(/\bcargo\b[^\n]*?\s-p\s+([A-Za-z0-9_-]+)/g)) assert.ok(crates.has(crate), `crate ${crate} exists`);
 
+  const testTargets = new Set(metadata.packages.flatMap((p) => p.targets.filter((t) => t.kind.includes('test')).map((t) => t.name)));
+  for (const [, name] of scripts.matchAll(/\bcargo test\b[^\n]*?--test\s+([A-Za-z0-9_-]+)/g)) {
+    assert.ok(testTargets.has(name), `test target ${name} exists`);
+  }
+
   const npmScripts = JSON.parse(readFileSync(join(ROOT, 'ui/package.json'), 'utf8')).scripts;
   for (const [, script] of scripts.matchAll(/npm --prefix ui (?:run )?(\w[\w:-]*)/g)) {
     if (script === 'ci') continue;
