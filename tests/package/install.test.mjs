@@ -117,3 +117,27 @@ test('the CLI-only package installs without WebKit, runs, and purges without a t
     rmSync(user.config, { recursive: true, force: true });
   }
 });
+
+test('the CLI-only and the window package replace each other, and nothing of either is left', () => {
+  const { cliDeb, deb } = bundles();
+  const owner = (path) => run('dpkg-query', ['-S', path]).split(':')[0];
+  try {
+    install(cliDeb);
+    const cliFiles = filesOf('inflowave-setup-cli');
+    // A server that later gets a desktop: the window package takes the CLI over.
+    install(deb);
+    assert.equal(installed('inflowave-setup-cli'), false, 'the CLI-only package was removed');
+    assert.equal(owner('/usr/bin/inflowave-setup-cli'), 'inflowave-setup', 'the window package now provides the CLI');
+    const windowFiles = filesOf('inflowave-setup');
+    // And back: the CLI-only package takes over from the window package.
+    install(cliDeb);
+    assert.equal(installed('inflowave-setup'), false, 'the window package was removed');
+    assert.equal(existsSync('/usr/bin/inflowave-setup'), false, 'no window binary is left');
+    assert.equal(owner('/usr/bin/inflowave-setup-cli'), 'inflowave-setup-cli');
+    apt(['purge', 'inflowave-setup-cli']);
+    const left = [...new Set([...cliFiles, ...windowFiles])].filter((p) => existsSync(p));
+    assert.deepEqual(left, [], 'nothing of either package is left');
+  } finally {
+    for (const pkg of ['inflowave-setup', 'inflowave-setup-cli']) if (installed(pkg)) apt(['purge', pkg]);
+  }
+});
