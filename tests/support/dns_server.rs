@@ -14,9 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The fixture folder.
+/// The fixture folder (the tests are compiled by the core and CLI crates in `src-tauri/<crate>/`,
+/// two levels under the repository root).
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dns")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/dns")
 }
 
 /// The zones every test server serves besides the domain under test: the providers' sides.

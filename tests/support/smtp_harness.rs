@@ -171,7 +171,8 @@ impl SmtpServer {
     pub fn start(pki: &Pki, o: ServerOptions<'_>) -> Self {
         let maildir = tempfile::tempdir().expect("maildir");
         let (cert, key) = pki.cert(o.cert);
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/smtp_server.py");
         for _attempt in 0..3 {
             let port = free_port();
             let secret = if o.persona == "sendgrid" {
