@@ -1,4 +1,10 @@
 //! DMARC records (RFC 7489 §6.3): tags, the policy in words, and alignment.
+//!
+//! `check` is the check of the sending domain's record built on this parser.
+
+mod check;
+
+pub(crate) use check::{alignment_verdict, check_dmarc, AlignmentEvidence};
 
 /// Why a DMARC record is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,6 +5,10 @@
 //! error (§4.6.4). `ip4`, `ip6` and `all` cost nothing, and neither does the first TXT query. Terms
 //! after `all` are never evaluated, and `redirect` is ignored when `all` is present (§6.1). Lookups
 //! that come back empty (NXDOMAIN or no records) are *void*; more than 2 is also a permanent error.
+//!
+//! `check` is the check of the sending domain's record built on this parser and walk.
+
+mod check;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -13,6 +17,8 @@ use futures_util::FutureExt;
 use hickory_resolver::proto::rr::RecordType;
 
 use super::resolver::{Answer, DnsResolver};
+
+pub(crate) use check::{check_spf, provider_verdict};
 
 /// The most DNS-querying terms receivers evaluate.
 pub const LOOKUP_LIMIT: u32 = 10;
