@@ -1,4 +1,6 @@
-//! Domain names as the DNS checks take them.
+//! Domain names as the DNS checks take them, and their organizational domain (the registrable
+//! domain by the Public Suffix List, compiled in by the `psl` crate: no network at run time; the
+//! list is updated by updating that crate).
 
 use super::DnsError;
 
@@ -20,6 +22,32 @@ pub fn normalise_domain(domain: &str) -> Result<String, DnsError> {
     }
 }
 
+/// The organizational domain of `domain` (RFC 7489 §3.2): one label below its public suffix, by
+/// the Public Suffix List (`news.example.co.uk` → `example.co.uk`). An unlisted top-level domain is
+/// a public suffix of one label (the list's default rule). A name that is itself a public suffix
+/// is its own organizational domain. `domain` is lower-case A-labels.
+pub fn organizational_domain(domain: &str) -> String {
+    let domain = domain.trim_end_matches('.');
+    psl::domain_str(domain).unwrap_or(domain).to_owned()
+}
+
+/// The names between `domain` (excluded) and its organizational domain (included), closest
+/// first: where receivers look for a DMARC policy when `domain` publishes none (RFC 7489 §6.6.3
+/// asks the organizational domain; the DMARCbis tree walk also asks the names in between).
+pub fn policy_parents(domain: &str) -> Vec<String> {
+    let org = organizational_domain(domain);
+    let mut parents = Vec::new();
+    let mut name = domain;
+    while name != org {
+        let Some((_, parent)) = name.split_once('.') else {
+            break;
+        };
+        parents.push(parent.to_owned());
+        name = parent;
+    }
+    parents
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +60,30 @@ mod tests {
         );
         assert!(normalise_domain("example").is_err());
         assert!(normalise_domain("exa mple.com").is_err());
+    }
+
+    #[test]
+    fn the_organizational_domain_is_one_label_below_the_public_suffix() {
+        assert_eq!(organizational_domain("news.example.com"), "example.com");
+        assert_eq!(organizational_domain("example.com"), "example.com");
+        assert_eq!(organizational_domain("a.b.example.co.uk"), "example.co.uk");
+        assert_eq!(organizational_domain("em1234.good-sg.test"), "good-sg.test");
+        assert_eq!(organizational_domain("alice.github.io"), "alice.github.io");
+        // IDN suffixes are matched in their A-label form (.рф).
+        assert_eq!(
+            organizational_domain("mail.xn--80ak6aa92e.xn--p1ai"),
+            "xn--80ak6aa92e.xn--p1ai"
+        );
+        assert_eq!(organizational_domain("co.uk"), "co.uk");
+    }
+
+    #[test]
+    fn policy_parents_walk_up_to_the_organizational_domain() {
+        assert_eq!(policy_parents("example.com"), Vec::<String>::new());
+        assert_eq!(policy_parents("news.example.com"), vec!["example.com"]);
+        assert_eq!(
+            policy_parents("a.b.example.co.uk"),
+            vec!["b.example.co.uk", "example.co.uk"]
+        );
     }
 }
