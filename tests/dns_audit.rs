@@ -8,12 +8,11 @@
 mod dns_server;
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use dns_server::{fixtures, DnsServer, SilentServer};
+use dns_server::{audit_options, fixtures, DnsServer, SilentServer};
 use inflowave_core::catalogue;
-use inflowave_core::dns::{self, records_table, resolver::ResolverSettings};
+use inflowave_core::dns::{self, records_table};
 use inflowave_core::finding::{Finding, Severity};
 
 /// Every code a broken fixture is built to produce: each broken zone must yield its own and none of
@@ -28,18 +27,6 @@ const BROKEN_CODES: &[&str] = &[
     "dns.not_propagated",
     "dns.lookup_failed",
 ];
-
-fn options(server: SocketAddr, authoritative_port: u16) -> dns::AuditOptions {
-    dns::AuditOptions {
-        resolver: ResolverSettings {
-            server: Some(server),
-            timeout: Duration::from_millis(700),
-            attempts: 2,
-        },
-        authoritative_port,
-        deadline: Duration::from_secs(20),
-    }
-}
 
 fn request(
     provider: &str,
@@ -77,7 +64,7 @@ fn all_codes(findings: &[Finding]) -> BTreeSet<String> {
 
 fn audit_fixture(domain: &str, req: &dns::AuditRequest) -> dns::DnsAudit {
     let server = DnsServer::with_fixture_zones(&[domain]);
-    run(req, &options(server.addr, server.addr.port()))
+    run(req, &audit_options(server.addr, server.addr.port()))
 }
 
 #[test]
@@ -245,7 +232,7 @@ fn a_record_published_but_stale_at_the_resolver_is_not_reported_missing() {
     ]);
     let audit = run(
         &request("postmark", "stale.test", &["20240101pm"], None),
-        &options(cache.addr, authoritative.addr.port()),
+        &audit_options(cache.addr, authoritative.addr.port()),
     );
     let f = &audit.findings;
     let stale = f
@@ -263,7 +250,7 @@ fn a_record_published_but_stale_at_the_resolver_is_not_reported_missing() {
 #[test]
 fn a_server_that_never_answers_is_could_not_check_not_missing() {
     let silent = SilentServer::start();
-    let mut opts = options(silent.addr, silent.addr.port());
+    let mut opts = audit_options(silent.addr, silent.addr.port());
     opts.resolver.timeout = Duration::from_millis(300);
     opts.resolver.attempts = 1;
     let started = Instant::now();
@@ -390,7 +377,7 @@ fn a_second_audit_asks_dns_again() {
             ("nodmarc.test", zone.clone()),
             ("sendgrid.net", fx.join("sendgrid.net.zone")),
         ]);
-        let first = run(&req, &options(server.addr, server.addr.port()));
+        let first = run(&req, &audit_options(server.addr, server.addr.port()));
         assert!(all_codes(&first.findings).contains("dmarc.missing"));
     }
     let mut text = std::fs::read_to_string(&zone).expect("read");
@@ -400,7 +387,7 @@ fn a_second_audit_asks_dns_again() {
         ("nodmarc.test", zone),
         ("sendgrid.net", fx.join("sendgrid.net.zone")),
     ]);
-    let second = run(&req, &options(server.addr, server.addr.port()));
+    let second = run(&req, &audit_options(server.addr, server.addr.port()));
     assert!(
         all_codes(&second.findings).contains("dmarc.ok"),
         "{:#?}",

@@ -1,8 +1,9 @@
 //! The corpus: zones shaped like real-world domains (subdomain senders under an organizational
 //! DMARC policy, each provider's real record layout, the shapes DNS hosts produce), served by one
-//! real Knot server on loopback. One table gives each zone's expected verdict and every finding
-//! (severity and code) it must produce: a missing finding and an unexpected one both fail. The
-//! core's audit and the CLI's `check-dns --json` are run on every zone and must agree.
+//! real Knot server on loopback. One table (`tests/fixtures/dns/corpus.md`, beside the zones) gives
+//! each zone's expected verdict and every finding (severity and code) it must produce: a missing
+//! finding and an unexpected one both fail. The core's audit and the CLI's `check-dns --json` are
+//! run on every zone and must agree.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the test
 
@@ -13,11 +14,10 @@ use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use dns_server::{fixtures, DnsServer, SilentServer, PROVIDER_ZONES};
+use dns_server::{audit_options, fixtures, DnsServer, SilentServer, PROVIDER_ZONES};
 use inflowave_core::catalogue;
-use inflowave_core::dns::{self, records_table, resolver::ResolverSettings};
+use inflowave_core::dns::{self, records_table};
 use inflowave_core::finding::{all_passed, Severity};
 
 /// What the admin would be told overall (the CLI's exit code).
@@ -50,198 +50,74 @@ enum Resolver {
     Silent,
 }
 
-/// One zone of the corpus and what the audit must say about it.
+/// One row of the corpus table: a zone and what the audit must say about it.
+#[derive(Debug)]
 struct Case {
     /// The zone file `tests/fixtures/dns/<zone>.zone` (the sending domain lies in it).
-    zone: &'static str,
-    provider: &'static str,
+    zone: String,
+    provider: String,
     /// The sending domain, as the admin types it.
-    domain: &'static str,
-    selectors: &'static [&'static str],
-    return_path: Option<&'static str>,
-    /// The provider's records table, as pasted.
-    pasted: Option<&'static str>,
+    domain: String,
+    selectors: Vec<String>,
+    return_path: Option<String>,
+    /// The provider's records table, as pasted (from `tests/fixtures/dns/tables/`).
+    pasted: Option<String>,
     resolver: Resolver,
     verdict: Verdict,
     /// Every finding as `severity code` (each once, however many times it appears).
-    findings: &'static [&'static str],
+    findings: BTreeSet<String>,
 }
 
-/// A SendGrid domain with automated security, audited with its return path `em1234`.
-const fn sendgrid(
-    zone: &'static str,
-    domain: &'static str,
-    verdict: Verdict,
-    findings: &'static [&'static str],
-) -> Case {
-    Case {
-        zone,
-        provider: "sendgrid",
-        domain,
-        selectors: &[],
-        return_path: Some("em1234"),
-        pasted: None,
-        resolver: Resolver::Knot,
-        verdict,
-        findings,
-    }
+/// The table: `tests/fixtures/dns/corpus.md`, one row per zone.
+fn corpus() -> Vec<Case> {
+    let path = fixtures().join("corpus.md");
+    let text = std::fs::read_to_string(&path).expect("tests/fixtures/dns/corpus.md");
+    text.lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| zone ") && !l.starts_with("| ---"))
+        .map(parse_row)
+        .collect()
 }
 
-/// A Postmark domain audited with its DKIM selector `20240101pm`.
-const fn postmark(
-    zone: &'static str,
-    domain: &'static str,
-    verdict: Verdict,
-    findings: &'static [&'static str],
-) -> Case {
-    Case {
-        zone,
-        provider: "postmark",
-        domain,
-        selectors: &["20240101pm"],
+/// `| zone | provider | domain | options | verdict | findings |`; options are `rp=HOST`,
+/// `sel=SELECTOR`, `pasted=FILE`, `resolver=silent`, separated by spaces (`-` for none).
+fn parse_row(line: &str) -> Case {
+    let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+    let [zone, provider, domain, options, verdict, findings] = cells[..] else {
+        panic!("a corpus row has six cells: {line}");
+    };
+    let mut case = Case {
+        zone: zone.to_owned(),
+        provider: provider.to_owned(),
+        domain: domain.to_owned(),
+        selectors: Vec::new(),
         return_path: None,
         pasted: None,
         resolver: Resolver::Knot,
-        verdict,
-        findings,
-    }
-}
-
-use Verdict::{CouldNotCheck, NotReady, Ready};
-
-fn corpus() -> Vec<Case> {
-    vec![
-        // The original fixtures.
-        sendgrid(
-            "good-sg.test",
-            "good-sg.test",
-            Ready,
-            &[
-                "pass dkim.ok",
-                "pass dns.record_ok",
-                "pass spf.ok",
-                "pass dmarc.ok",
-                "pass dmarc.aligned",
-            ],
-        ),
-        postmark(
-            "good-pm.test",
-            "good-pm.test",
-            Ready,
-            &[
-                "pass dkim.ok",
-                "pass dns.record_ok",
-                "pass spf.ok",
-                "pass dmarc.ok",
-                "pass dmarc.aligned",
-            ],
-        ),
-        // DMARC discovery: a subdomain sender under the organizational domain's policy.
-        sendgrid(
-            "org-reject-sp-none.test",
-            "news.org-reject-sp-none.test",
-            Ready,
-            &[
-                "pass dkim.ok",
-                "pass dns.record_ok",
-                "pass spf.ok",
-                "warn dmarc.inherited",
-                "pass dmarc.aligned",
-            ],
-        ),
-        sendgrid(
-            "org-inherit.test",
-            "news.org-inherit.test",
-            Ready,
-            &[
-                "pass dkim.ok",
-                "pass dns.record_ok",
-                "pass spf.ok",
-                "pass dmarc.inherited",
-                "pass dmarc.aligned",
-            ],
-        ),
-        sendgrid(
-            "org-own.test",
-            "news.org-own.test",
-            Ready,
-            &[
-                "pass dkim.ok",
-                "pass dns.record_ok",
-                "pass spf.ok",
-                "warn dmarc.policy_none",
-                "pass dmarc.aligned",
-            ],
-        ),
-        sendgrid(
-            "org-nodmarc.test",
-            "news.org-nodmarc.test",
-            NotReady,
-            &[
-                "pass dkim.ok",
-                "pass dns.record_ok",
-                "pass spf.ok",
-                "fail dmarc.missing",
-            ],
-        ),
-        sendgrid(
-            "tree-walk.test",
-            "mail.eu.tree-walk.test",
-            Ready,
-            &[
-                "pass dkim.ok",
-                "pass dns.record_ok",
-                "pass spf.ok",
-                "pass dmarc.inherited",
-                "pass dmarc.aligned",
-            ],
-        ),
-        sendgrid(
-            "org-twodmarc.test",
-            "news.org-twodmarc.test",
-            NotReady,
-            &[
-                "pass dkim.ok",
-                "pass dns.record_ok",
-                "pass spf.ok",
-                "fail dmarc.multiple",
-            ],
-        ),
-        postmark(
-            "pm-sub.test",
-            "mail.pm-sub.test",
-            Ready,
-            &[
-                "pass dkim.ok",
-                "pass dns.record_ok",
-                "pass spf.ok",
-                "pass dmarc.inherited",
-                "pass dmarc.aligned",
-            ],
-        ),
-        // The name servers do not answer: could not check, never "missing".
-        Case {
-            resolver: Resolver::Silent,
-            ..sendgrid(
-                "good-sg.test",
-                "good-sg.test",
-                CouldNotCheck,
-                &["fail dns.lookup_failed"],
-            )
+        verdict: match verdict {
+            "ready" => Verdict::Ready,
+            "not ready" => Verdict::NotReady,
+            "could not check" => Verdict::CouldNotCheck,
+            other => panic!("unknown verdict {other:?} in {line}"),
         },
-    ]
-}
-
-fn options(server: SocketAddr, authoritative_port: u16) -> dns::AuditOptions {
-    dns::AuditOptions {
-        resolver: ResolverSettings {
-            server: Some(server),
-            timeout: Duration::from_millis(700),
-            attempts: 2,
-        },
-        authoritative_port,
-        deadline: Duration::from_secs(20),
+        findings: findings
+            .split(',')
+            .map(|f| f.trim().trim_matches('`').to_owned())
+            .filter(|f| !f.is_empty())
+            .collect(),
+    };
+    for option in options.split_whitespace().filter(|o| *o != "-") {
+        match option.split_once('=') {
+            Some(("rp", host)) => case.return_path = Some(host.to_owned()),
+            Some(("sel", selector)) => case.selectors.push(selector.to_owned()),
+            Some(("pasted", file)) => {
+                let table = fixtures().join("tables").join(file);
+                case.pasted = Some(std::fs::read_to_string(&table).expect("the pasted table"));
+            }
+            Some(("resolver", "silent")) => case.resolver = Resolver::Silent,
+            _ => panic!("unknown option {option:?} in {line}"),
+        }
     }
+    case
 }
 
 fn describe(severity: Severity, code: &str) -> String {
@@ -256,18 +132,19 @@ fn describe(severity: Severity, code: &str) -> String {
 /// The core's audit of `case`: its findings as `severity code`, and its verdict.
 fn audit_in_core(case: &Case, server: SocketAddr, port: u16) -> (BTreeSet<String>, Verdict) {
     let request = dns::AuditRequest {
-        provider: catalogue::provider(case.provider).expect("provider in the catalogue"),
-        domain: case.domain.to_owned(),
-        dkim_selectors: case.selectors.iter().map(|s| (*s).to_owned()).collect(),
-        return_path: case.return_path.map(str::to_owned),
+        provider: catalogue::provider(&case.provider).expect("provider in the catalogue"),
+        domain: case.domain.clone(),
+        dkim_selectors: case.selectors.clone(),
+        return_path: case.return_path.clone(),
         pasted: case
             .pasted
-            .map(|t| records_table::parse(t, case.domain).expect("the table parses"))
+            .as_deref()
+            .map(|t| records_table::parse(t, &case.domain).expect("the table parses"))
             .unwrap_or_default(),
     };
     let audit = tokio::runtime::Runtime::new()
         .expect("a runtime")
-        .block_on(dns::audit(&request, &options(server, port)))
+        .block_on(dns::audit(&request, &audit_options(server, port)))
         .expect("the audit runs");
     let found = audit
         .findings
@@ -290,11 +167,11 @@ fn audit_in_cli(case: &Case, server: SocketAddr, port: u16) -> (BTreeSet<String>
     cmd.env("INFLOWAVE_DNS_AUTHORITATIVE_PORT", port.to_string())
         .env_remove("INFLOWAVE_DNS_SERVER")
         .args(["check-dns", "--json", "--dns-server", &server.to_string()])
-        .args(["--provider", case.provider, "--domain", case.domain]);
-    for s in case.selectors {
+        .args(["--provider", &case.provider, "--domain", &case.domain]);
+    for s in &case.selectors {
         cmd.args(["--dkim-selector", s]);
     }
-    if let Some(rp) = case.return_path {
+    if let Some(rp) = &case.return_path {
         cmd.args(["--return-path", rp]);
     }
     if case.pasted.is_some() {
@@ -308,7 +185,7 @@ fn audit_in_cli(case: &Case, server: SocketAddr, port: u16) -> (BTreeSet<String>
         .expect("the CLI runs");
     let mut stdin = child.stdin.take().expect("stdin");
     stdin
-        .write_all(case.pasted.unwrap_or_default().as_bytes())
+        .write_all(case.pasted.as_deref().unwrap_or_default().as_bytes())
         .expect("table written");
     drop(stdin);
     let out = child.wait_with_output().expect("the CLI finishes");
@@ -337,9 +214,10 @@ fn audit_in_cli(case: &Case, server: SocketAddr, port: u16) -> (BTreeSet<String>
 #[test]
 fn every_zone_of_the_corpus_gets_its_expected_verdict_in_the_core_and_the_cli() {
     let cases = corpus();
+    assert!(!cases.is_empty(), "the corpus table has rows");
     let mut zones: Vec<&str> = cases
         .iter()
-        .map(|c| c.zone)
+        .map(|c| c.zone.as_str())
         .chain(PROVIDER_ZONES.iter().copied())
         .collect();
     zones.sort_unstable();
@@ -357,15 +235,15 @@ fn every_zone_of_the_corpus_gets_its_expected_verdict_in_the_core_and_the_cli() 
             Resolver::Knot => knot.addr,
             Resolver::Silent => silent.addr,
         };
-        let expected: BTreeSet<String> = case.findings.iter().map(|s| (*s).to_owned()).collect();
+        let expected = &case.findings;
         let (core, verdict) = audit_in_core(case, server, knot.addr.port());
-        if core != expected {
+        if &core != expected {
             problems.push(format!(
                 "{} ({}): core findings differ\n  missing:    {:?}\n  unexpected: {:?}",
                 case.domain,
                 case.zone,
                 expected.difference(&core).collect::<Vec<_>>(),
-                core.difference(&expected).collect::<Vec<_>>(),
+                core.difference(expected).collect::<Vec<_>>(),
             ));
         }
         if verdict != case.verdict {
