@@ -147,14 +147,20 @@ pub(crate) async fn check_spf(ctx: &AuditContext) -> SpfOutcome {
                     .step("Remove the terms that point to names that do not exist."),
                 );
             }
-            if record.all() == Some(super::Qualifier::Pass) {
+            if let Some(f) = all_verdict(domain, one, &record, walk.all) {
+                failed = true;
+                out.findings.push(f);
+            }
+            if walk.uses_ptr {
+                failed = true;
                 out.findings.push(
                     Finding::warn(
-                        "spf.pass_all",
-                        format!("The SPF record of {domain} ends in +all"),
-                        "+all authorises every server on the internet to send as your domain.",
+                        "spf.ptr_deprecated",
+                        format!("The SPF record of {domain} uses ptr"),
+                        "The ptr mechanism is deprecated (RFC 7208 §5.5): it is slow, costs \
+                         receivers many lookups, and some skip it, so mail it authorises may fail SPF.",
                     )
-                    .step("End the record with ~all or -all."),
+                    .step("Replace ptr by ip4:/ip6: ranges or the include of the service that sends."),
                 );
             }
             if !failed {
@@ -197,6 +203,8 @@ pub(crate) fn provider_verdict(
                 with_include(None, include),
             ));
         } else if spf.record.is_some() && !has {
+            // One verdict per record: not "valid" and "missing the include" side by side.
+            findings.retain(|f| f.code != "spf.ok");
             findings.push(
                 Finding::fail(
                     "spf.include_missing",
@@ -219,15 +227,68 @@ pub(crate) fn provider_verdict(
     findings
 }
 
+/// The verdict on the `all` that ends the evaluation (the record's, or its redirect target's):
+/// `+all` and `?all` let any server on the internet send as the domain without failing SPF.
+fn all_verdict(
+    domain: &str,
+    text: &str,
+    record: &super::SpfRecord,
+    all: Option<super::Qualifier>,
+) -> Option<Finding> {
+    let (code, term, meaning) = match all {
+        Some(super::Qualifier::Pass) => (
+            "spf.pass_all",
+            "+all",
+            "+all authorises every server on the internet to send as your domain: SPF passes for \
+             anyone, so it protects nothing.",
+        ),
+        Some(super::Qualifier::Neutral) => (
+            "spf.neutral_all",
+            "?all",
+            "?all asserts nothing about servers the record does not list: receivers treat their \
+             mail as if the domain had no SPF, so anyone may send as your domain.",
+        ),
+        _ => return None,
+    };
+    let finding = Finding::fail(
+        code,
+        format!("The SPF record of {domain} ends in {term}"),
+        meaning,
+    );
+    Some(if record.all().is_some() {
+        finding
+            .step("End the record with ~all (or -all once every sender is listed).")
+            .record("TXT", domain, with_softfail_all(text))
+    } else {
+        finding.step(
+            "The record's redirect= target ends in it: end that record with ~all or -all, or \
+             replace the redirect with the includes you need and ~all.",
+        )
+    })
+}
+
+/// `record` with its `all` term replaced by `~all`.
+fn with_softfail_all(record: &str) -> String {
+    record
+        .split_ascii_whitespace()
+        .map(|t| if is_all(t) { "~all" } else { t })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `true` for the `all` mechanism with any qualifier.
+fn is_all(term: &str) -> bool {
+    term.trim_start_matches(['+', '-', '~', '?'])
+        .eq_ignore_ascii_case("all")
+}
+
 /// One SPF record made from several: every term once, the first record's `all` last.
 fn merge_spf(records: &[String]) -> String {
     let mut terms: Vec<String> = Vec::new();
     let mut all: Option<String> = None;
     for r in records {
         for t in r.split_ascii_whitespace().skip(1) {
-            if t.trim_start_matches(['+', '-', '~', '?'])
-                .eq_ignore_ascii_case("all")
-            {
+            if is_all(t) {
                 all.get_or_insert_with(|| t.to_owned());
             } else if !terms.iter().any(|x| x.eq_ignore_ascii_case(t)) {
                 terms.push(t.to_owned());
@@ -251,13 +312,7 @@ fn with_include(record: Option<&str>, include: &str) -> String {
     };
     let mut terms: Vec<&str> = record.split_ascii_whitespace().collect();
     let item = format!("include:{include}");
-    let at = terms
-        .iter()
-        .position(|t| {
-            t.trim_start_matches(['+', '-', '~', '?'])
-                .eq_ignore_ascii_case("all")
-        })
-        .unwrap_or(terms.len());
+    let at = terms.iter().position(|t| is_all(t)).unwrap_or(terms.len());
     terms.insert(at, &item);
     terms.join(" ")
 }
@@ -276,6 +331,31 @@ mod tests {
             merged,
             "v=spf1 include:_spf.google.com include:sendgrid.net ~all"
         );
+    }
+
+    #[test]
+    fn the_fix_for_a_permissive_all_keeps_every_other_term() {
+        assert_eq!(
+            with_softfail_all("v=spf1 include:sendgrid.net +all"),
+            "v=spf1 include:sendgrid.net ~all"
+        );
+        assert_eq!(
+            with_softfail_all("V=SPF1 ip4:192.0.2.1 ?ALL"),
+            "V=SPF1 ip4:192.0.2.1 ~all"
+        );
+    }
+
+    #[test]
+    fn plus_and_neutral_all_fail_softfail_and_fail_do_not() {
+        let verdict = |txt: &str| {
+            let record = crate::dns::spf::parse(txt).expect("valid");
+            all_verdict("x.test", txt, &record, record.all()).map(|f| f.code)
+        };
+        assert_eq!(verdict("v=spf1 +all").as_deref(), Some("spf.pass_all"));
+        assert_eq!(verdict("v=spf1 all").as_deref(), Some("spf.pass_all"));
+        assert_eq!(verdict("v=spf1 a ?all").as_deref(), Some("spf.neutral_all"));
+        assert_eq!(verdict("v=spf1 a ~all"), None);
+        assert_eq!(verdict("v=spf1 a -all"), None);
     }
 
     #[test]
