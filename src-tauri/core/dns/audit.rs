@@ -6,21 +6,23 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use hickory_resolver::proto::rr::RecordType;
 use serde::Serialize;
 use tokio::sync::OnceCell;
 use ts_rs::TS;
 
 use super::cname::{check_cname, ExpectedTarget};
 use super::context::AuditContext;
-use super::dkim::check_dkim;
+use super::dkim::{check_dkim, DkimOutcome, DKIM_CNAME_SELECTORS};
 use super::dmarc::{alignment_verdict, check_dmarc, AlignmentEvidence};
 use super::names::normalise_domain;
 use super::options::AuditOptions;
-use super::plan::{pasted_at, CheckPlan};
+use super::plan::{pasted_at, CheckPlan, DkimSelector};
 use super::records_table::PastedRecord;
 use super::resolver::{DnsResolver, ResolverError};
+use super::return_path::check_return_path;
 use super::spf::{check_spf, provider_verdict};
-use super::txt_match::check_txt;
+use super::txt_match::check_pasted_value;
 use crate::catalogue::Provider;
 use crate::finding::{Finding, Severity};
 
@@ -100,11 +102,9 @@ async fn audit_requirements(ctx: &AuditContext, request: &AuditRequest) -> Vec<F
         let host = format!("{}._domainkey.{domain}", d.selector);
         check_dkim(ctx, &d.selector, d.cname_into, pasted_at(request, &host))
     }));
-    let rp_futures = join_all(
-        plan.return_paths
-            .iter()
-            .map(|(host, expected)| check_cname(ctx, host, expected, "Return-Path")),
-    );
+    let rp_futures = join_all(plan.return_paths.iter().map(|(host, expected)| {
+        check_return_path(ctx, host, expected, provider, plan.spf_include)
+    }));
     let other_futures = join_all(plan.other_pasted.iter().map(|p| check_pasted(ctx, p)));
     let dmarc_future = async {
         if plan.dmarc {
@@ -126,22 +126,33 @@ async fn audit_requirements(ctx: &AuditContext, request: &AuditRequest) -> Vec<F
     if plan.needs_selector {
         findings.push(selector_unknown(provider, domain));
     }
-    let automated = dkims.iter().any(|d| d.via_cname);
-    let dkim_key = dkims.iter().any(|d| d.key);
-    for d in dkims {
-        findings.extend(d.findings);
+    let security = DkimSecurity::of(&plan, &dkims);
+    let mut dkim_key = false;
+    for (selector, d) in plan.dkim.iter().zip(dkims) {
+        if security.reports(selector) {
+            dkim_key |= d.key;
+            findings.extend(d.findings);
+        }
     }
-    let return_path_ok = rps.iter().any(|(_, ok)| *ok);
-    for (f, _) in rps {
-        findings.extend(f);
+    let return_path_ok = rps.iter().any(|r| r.ok);
+    let return_path_spf = rps.iter().any(|r| r.spf_judged_here);
+    for r in rps {
+        findings.extend(r.findings);
     }
-    let cname_security = plan.cname_provider.is_some() && automated;
-    if cname_security && plan.return_paths.is_empty() {
+    let cname_security = plan.cname_provider.is_some() && security == DkimSecurity::Automated;
+    if plan.cname_provider.is_some()
+        && security != DkimSecurity::NotSetUp
+        && plan.return_paths.is_empty()
+    {
         findings.push(return_path_unknown());
     }
 
-    // SPF: the provider's include is needed unless its CNAMEs carry SPF (automated security).
-    let needs_include = plan.spf_include.filter(|_| !cname_security);
+    // SPF: the provider's include is needed at the domain unless SPF for its mail is judged at the
+    // return path (automated security's CNAMEs, or the SPF record of a manual return-path host,
+    // where a missing include is reported).
+    let needs_include = plan
+        .spf_include
+        .filter(|_| !cname_security && !return_path_spf);
     findings.extend(provider_verdict(spf, domain, provider, needs_include));
 
     findings.extend(dmarc_findings);
@@ -161,15 +172,55 @@ async fn audit_requirements(ctx: &AuditContext, request: &AuditRequest) -> Vec<F
     findings
 }
 
-/// A pasted row no other check covers: a CNAME or a TXT compared with the provider's value.
+/// How a provider with DKIM-by-CNAME domain authentication (SendGrid) is set up, told from DNS:
+/// automated security (the selectors are CNAMEs into the provider) or manual security (a TXT key
+/// at the manual selector). Only the findings of the set-up in use are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DkimSecurity {
+    /// A selector is a CNAME into the provider (or the provider has no DKIM-by-CNAME at all).
+    Automated,
+    /// No CNAME selector, but a key at the manual selector.
+    Manual,
+    /// Neither: the CNAME selectors' findings say what to add (automated is the default).
+    NotSetUp,
+}
+
+impl DkimSecurity {
+    fn of(plan: &CheckPlan<'_>, dkims: &[DkimOutcome]) -> Self {
+        let pairs = || plan.dkim.iter().zip(dkims);
+        if plan.cname_provider.is_none() || pairs().any(|(_, d)| d.via_cname) {
+            DkimSecurity::Automated
+        } else if pairs().any(|(p, d)| p.manual_alternative && d.key) {
+            DkimSecurity::Manual
+        } else {
+            DkimSecurity::NotSetUp
+        }
+    }
+
+    /// Whether the selector's findings belong to the set-up in use.
+    fn reports(self, selector: &DkimSelector) -> bool {
+        let cname_selector = selector.cname_into.is_some()
+            && DKIM_CNAME_SELECTORS.contains(&selector.selector.as_str());
+        match self {
+            DkimSecurity::Manual => !cname_selector,
+            DkimSecurity::Automated | DkimSecurity::NotSetUp => !selector.manual_alternative,
+        }
+    }
+}
+
+/// A pasted row no other check covers, compared with the provider's value.
 async fn check_pasted(ctx: &AuditContext, pasted: &PastedRecord) -> Vec<Finding> {
-    match pasted.rtype.as_str() {
+    let rtype = match pasted.rtype.as_str() {
         "CNAME" => {
             let expected = ExpectedTarget::Exact(pasted.value.clone());
-            check_cname(ctx, &pasted.host, &expected, "Record").await.0
+            return check_cname(ctx, &pasted.host, &expected, "Record").await.0;
         }
-        _ => check_txt(ctx, &pasted.host, &pasted.value).await,
-    }
+        "MX" => RecordType::MX,
+        "A" => RecordType::A,
+        "AAAA" => RecordType::AAAA,
+        _ => RecordType::TXT,
+    };
+    check_pasted_value(ctx, &pasted.host, rtype, &pasted.value).await
 }
 
 fn selector_unknown(provider: &str, domain: &str) -> Finding {
@@ -187,7 +238,7 @@ fn selector_unknown(provider: &str, domain: &str) -> Finding {
 fn return_path_unknown() -> Finding {
     Finding::warn(
         "dns.return_path_unknown",
-        "The return-path CNAME (emNNNN) was not checked",
+        "The return-path host (emNNNN) was not checked",
         "Its host is made for your domain; without it SPF does not align with your domain.",
     )
     .step("Paste the provider's DNS records table, or give the host (--return-path em1234).")

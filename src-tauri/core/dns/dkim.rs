@@ -10,8 +10,8 @@ mod check;
 
 use base64::Engine as _;
 
-pub(crate) use check::check_dkim;
-pub use check::DKIM_CNAME_SELECTORS;
+pub(crate) use check::{check_dkim, DkimOutcome};
+pub use check::{DKIM_CNAME_SELECTORS, DKIM_MANUAL_SELECTOR};
 
 /// Why a DKIM key record is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -11,7 +11,9 @@
 //! - [`spf`]: the SPF record, the include walk as receivers count it, the provider's include.
 //! - [`dkim`]: DKIM key records and the check of each selector.
 //! - [`dmarc`]: the DMARC record, its policy, and whether the provider's mail aligns.
-//! - `cname`: the CNAMEs the provider needs (return path, pasted rows); `txt_match`: pasted TXT rows.
+//! - `return_path`: the envelope sender's host, where SPF for the provider's mail is judged (a
+//!   CNAME into the provider, or its own SPF record); `cname`: the CNAMEs the provider needs;
+//!   `txt_match`: pasted TXT and MX rows.
 //! - `traps`: the DNS hosts' traps (domain appended twice, underscore dropped, proxied CNAME).
 //!
 //! And around them:
@@ -33,12 +35,13 @@ mod options;
 mod plan;
 pub mod records_table;
 pub mod resolver;
+mod return_path;
 pub mod spf;
 mod traps;
 mod txt_match;
 
 pub use audit::{audit, only_lookup_failures, AuditRequest, DnsAudit, DnsError};
-pub use dkim::DKIM_CNAME_SELECTORS;
+pub use dkim::{DKIM_CNAME_SELECTORS, DKIM_MANUAL_SELECTOR};
 pub use names::normalise_domain;
 pub use options::{
     authoritative_port_from_env, parse_server, server_from_env, AuditOptions,

@@ -4,7 +4,7 @@
 //! must include the provider, whether DMARC is checked, and the pasted rows no other check covers.
 
 use super::cname::ExpectedTarget;
-use super::dkim::DKIM_CNAME_SELECTORS;
+use super::dkim::{DKIM_CNAME_SELECTORS, DKIM_MANUAL_SELECTOR};
 use super::records_table::{self, PastedRecord};
 use super::AuditRequest;
 use crate::catalogue::DnsRequirement;
@@ -13,6 +13,9 @@ use crate::catalogue::DnsRequirement;
 pub(crate) struct DkimSelector {
     pub(crate) selector: String,
     pub(crate) cname_into: Option<&'static str>,
+    /// The selector of the provider's manual set-up (SendGrid without automated security: a TXT
+    /// key at `m1`), checked beside the CNAME selectors; which set applies is told from DNS.
+    pub(crate) manual_alternative: bool,
 }
 
 /// The checks one audit runs.
@@ -51,10 +54,17 @@ impl<'r> CheckPlan<'r> {
                         plan.dkim.push(DkimSelector {
                             selector: (*s).to_owned(),
                             cname_into: Some(target),
+                            manual_alternative: false,
                         });
                     }
+                    plan.dkim.push(DkimSelector {
+                        selector: DKIM_MANUAL_SELECTOR.to_owned(),
+                        cname_into: None,
+                        manual_alternative: true,
+                    });
                     if let Some(host) = cname_return_path(request, domain, target) {
                         let expected = pasted_at(request, &host)
+                            .filter(|p| p.rtype == "CNAME")
                             .map(|p| ExpectedTarget::Exact(p.value.clone()))
                             .unwrap_or_else(|| ExpectedTarget::Under(target.to_owned()));
                         plan.return_paths.push((host, expected));
@@ -69,6 +79,7 @@ impl<'r> CheckPlan<'r> {
                         plan.dkim.push(DkimSelector {
                             selector,
                             cname_into: None,
+                            manual_alternative: false,
                         });
                     }
                 }
@@ -89,14 +100,19 @@ impl<'r> CheckPlan<'r> {
         // Selectors given for a CNAME provider are checked too.
         if let Some(provider) = plan.cname_provider {
             for s in &request.dkim_selectors {
-                if !plan.dkim.iter().any(|d| &d.selector == s) {
-                    plan.dkim.push(DkimSelector {
+                match plan.dkim.iter_mut().find(|d| &d.selector == s) {
+                    // Given by the admin: checked as a selector of its own.
+                    Some(d) => d.manual_alternative = false,
+                    None => plan.dkim.push(DkimSelector {
                         selector: s.clone(),
                         cname_into: Some(provider),
-                    });
+                        manual_alternative: false,
+                    }),
                 }
             }
         }
+        // The TXT and CNAME records at these hosts are checked by the checks above; a pasted row
+        // of another type there (the MX of SendGrid's manual return path) is checked on its own.
         let mut covered: Vec<String> = vec![domain.to_owned(), format!("_dmarc.{domain}")];
         for d in &plan.dkim {
             covered.push(format!("{}._domainkey.{domain}", d.selector));
@@ -107,7 +123,7 @@ impl<'r> CheckPlan<'r> {
         plan.other_pasted = request
             .pasted
             .iter()
-            .filter(|p| !covered.contains(&p.host))
+            .filter(|p| !(covered.contains(&p.host) && matches!(p.rtype.as_str(), "TXT" | "CNAME")))
             .collect();
         plan
     }
@@ -118,8 +134,9 @@ pub(crate) fn pasted_at<'r>(request: &'r AuditRequest, host: &str) -> Option<&'r
     request.pasted.iter().find(|p| p.host == host)
 }
 
-/// The emNNNN return-path CNAME of DKIM-by-CNAME authentication, when its host is known (given,
-/// or a pasted CNAME into the provider that is not a DKIM selector).
+/// The emNNNN return-path host of DKIM-by-CNAME authentication, when it is known: given, or a
+/// pasted CNAME (automated security) or MX (manual security) into the provider that is not a DKIM
+/// selector.
 fn cname_return_path(request: &AuditRequest, domain: &str, target: &str) -> Option<String> {
     request
         .return_path
@@ -130,7 +147,7 @@ fn cname_return_path(request: &AuditRequest, domain: &str, target: &str) -> Opti
                 .pasted
                 .iter()
                 .find(|p| {
-                    p.rtype == "CNAME"
+                    matches!(p.rtype.as_str(), "CNAME" | "MX")
                         && !p.host.contains("._domainkey.")
                         && (p.value == target || p.value.ends_with(&format!(".{target}")))
                 })

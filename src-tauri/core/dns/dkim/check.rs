@@ -15,6 +15,9 @@ use crate::finding::Finding;
 
 /// The selectors of DKIM-by-CNAME domain authentication ([`DnsRequirement::DkimCnames`](crate::catalogue::DnsRequirement::DkimCnames)).
 pub const DKIM_CNAME_SELECTORS: &[&str] = &["s1", "s2"];
+/// The selector of the same provider's manual set-up (SendGrid without automated security: a TXT
+/// key at `m1._domainkey`, with the SPF record and MX at the return-path host).
+pub const DKIM_MANUAL_SELECTOR: &str = "m1";
 /// A DKIM key smaller than this is refused by Gmail and others.
 const MIN_KEY_BITS: u32 = 1024;
 /// Keys of this size and above are current practice.

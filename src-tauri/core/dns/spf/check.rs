@@ -1,5 +1,6 @@
-//! The SPF check of the sending domain: one record, valid, its include tree within the limits
-//! receivers enforce ([`super::walk`]), and the provider's include where the domain needs it.
+//! The SPF check of a host (the sending domain, or the return-path host where receivers judge SPF
+//! for the provider's mail): one record, valid, its include tree within the limits receivers
+//! enforce ([`super::walk`]), and the provider's include where the host needs it.
 
 use hickory_resolver::proto::rr::RecordType;
 
@@ -20,8 +21,14 @@ pub(crate) struct SpfOutcome {
     pub(crate) checked: bool,
 }
 
+/// The SPF record of the sending domain.
 pub(crate) async fn check_spf(ctx: &AuditContext) -> SpfOutcome {
-    let domain = ctx.domain.as_str();
+    check_spf_at(ctx, &ctx.domain).await
+}
+
+/// The SPF record at `domain`: the sending domain, or the return-path host that is the envelope
+/// sender of the provider's mail.
+pub(crate) async fn check_spf_at(ctx: &AuditContext, domain: &str) -> SpfOutcome {
     let mut out = SpfOutcome::default();
     let answer = ctx.lookup(domain, RecordType::TXT, true).await;
     if let Answer::Failed(e) = &answer {
