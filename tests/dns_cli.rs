@@ -229,6 +229,22 @@ fn bad_usage_exits_2_with_a_code() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(json_of(&out.stdout)["error"]["code"], "dns.bad_domain");
+    // A Unicode domain is accepted, but a label that is not a valid internationalized name (here
+    // a zero-width joiner between two Latin letters) has its own code.
+    let out = Command::cargo_bin("inflowave-setup-cli")
+        .expect("built")
+        .args([
+            "check-dns",
+            "--provider",
+            "sendgrid",
+            "--domain",
+            "a\u{200d}b.example",
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(json_of(&out.stdout)["error"]["code"], "dns.bad_idn");
     let out = Command::cargo_bin("inflowave-setup-cli")
         .expect("built")
         .args([

@@ -86,7 +86,7 @@ pub fn run(args: CheckDnsArgs) -> u8 {
     };
     let domain = match dns::normalise_domain(&args.domain) {
         Ok(d) => d,
-        Err(e) => return out.could_not_run("dns.bad_domain", &e.to_string()),
+        Err(e) => return out.could_not_run(e.code(), &e.to_string()),
     };
     let options = match args
         .dns_server

@@ -314,6 +314,11 @@ pub fn dns_error_finding(error: &DnsError) -> Finding {
             "The sending domain is not a domain name",
             error.to_string(),
         ),
+        DnsError::InvalidIdn(_) => Finding::fail(
+            "dns.bad_idn",
+            "The sending domain has a label that is not a valid internationalized name",
+            error.to_string(),
+        ),
         DnsError::BadServer(_) => Finding::fail(
             "dns.bad_server",
             "The DNS server is not IP:PORT",

@@ -62,7 +62,7 @@ pub async fn audit_dns(
     let profile = load_profile(request.profile.clone()).await?;
     let provider = profile_provider(&profile)?;
     let domain = dns::normalise_domain(&profile.domain)
-        .map_err(|e| IpcError::new("dns.bad_domain", e.to_string()))?;
+        .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
     let pasted = match request.pasted.as_deref().filter(|t| !t.trim().is_empty()) {
         Some(text) => records_table::parse(text, &domain)
             .map_err(|e| IpcError::new("dns.records_unparsable", e.to_string()))?,

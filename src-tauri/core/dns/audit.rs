@@ -15,7 +15,7 @@ use super::cname::{check_cname, ExpectedTarget};
 use super::context::AuditContext;
 use super::dkim::{check_dkim, DkimOutcome, DKIM_CNAME_SELECTORS};
 use super::dmarc::{alignment_verdict, check_dmarc, AlignmentEvidence};
-use super::names::normalise_domain;
+use super::names::{normalise_domain, to_unicode};
 use super::options::AuditOptions;
 use super::plan::{pasted_at, CheckPlan, DkimSelector};
 use super::records_table::PastedRecord;
@@ -31,12 +31,28 @@ use crate::finding::{Finding, Severity};
 pub enum DnsError {
     #[error("{0:?} is not a domain name")]
     InvalidDomain(String),
+    /// A label of the domain is not a valid internationalized domain name (UTS #46).
+    #[error("{0:?} has a label that is not a valid internationalized domain name")]
+    InvalidIdn(String),
     #[error(transparent)]
     Resolver(#[from] ResolverError),
     #[error("the DNS checks did not finish within {0:?}")]
     TimedOut(Duration),
     #[error("{0:?} is not an IP:PORT address of a DNS server")]
     BadServer(String),
+}
+
+impl DnsError {
+    /// The stable code of the finding (or the CLI's could-not-run error) this error becomes.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DnsError::InvalidDomain(_) => "dns.bad_domain",
+            DnsError::InvalidIdn(_) => "dns.bad_idn",
+            DnsError::Resolver(_) => "dns.resolver_unavailable",
+            DnsError::TimedOut(_) => "dns.audit_timeout",
+            DnsError::BadServer(_) => "dns.bad_server",
+        }
+    }
 }
 
 /// What to audit.
@@ -78,9 +94,12 @@ pub async fn audit(request: &AuditRequest, options: &AuditOptions) -> Result<Dns
         authoritative: OnceCell::new(),
         notes: Mutex::new(Vec::new()),
     };
-    let findings = tokio::time::timeout(options.deadline, audit_requirements(&ctx, request))
+    let mut findings = tokio::time::timeout(options.deadline, audit_requirements(&ctx, request))
         .await
         .map_err(|_| DnsError::TimedOut(options.deadline))?;
+    if let Some(f) = idn_lookup_name(&request.domain, &domain) {
+        findings.insert(0, f);
+    }
     Ok(DnsAudit {
         domain,
         provider: request.provider.id.to_owned(),
@@ -221,6 +240,23 @@ async fn check_pasted(ctx: &AuditContext, pasted: &PastedRecord) -> Vec<Finding>
         _ => RecordType::TXT,
     };
     check_pasted_value(ctx, &pasted.host, rtype, &pasted.value).await
+}
+
+/// For a domain typed in Unicode: the A-label name DNS is asked for, which the findings show.
+fn idn_lookup_name(typed: &str, ascii: &str) -> Option<Finding> {
+    let shown = to_unicode(ascii);
+    (shown != ascii).then(|| {
+        Finding::pass(
+            "dns.idn_domain",
+            format!("{shown} is looked up in DNS as {ascii}"),
+            format!(
+                "{} is an internationalized domain name: DNS carries it as {ascii} (its A-labels), \
+                 and the records below are shown under that name. Most DNS hosts accept either \
+                 form; enter the one yours shows.",
+                typed.trim()
+            ),
+        )
+    })
 }
 
 fn selector_unknown(provider: &str, domain: &str) -> Finding {

@@ -19,8 +19,8 @@
 //! And around them:
 //! - `audit` (the entry point and its request and result), `plan` (what to check, from the
 //!   catalogue and the pasted table), `context` (one audit's lookups and the authoritative second
-//!   opinion), `options` (resolver and deadlines), `names` (domain names), `host_form` (what to type
-//!   into a DNS host's form).
+//!   opinion), `options` (resolver and deadlines), [`names`] (domain names: A-labels, the
+//!   organizational domain), `host_form` (what to type into a DNS host's form).
 //! - [`resolver`]: the hickory seam (timeouts, the `--dns-server` override, no cache).
 //! - [`records_table`]: the pasted provider table.
 
@@ -30,7 +30,7 @@ mod context;
 pub mod dkim;
 pub mod dmarc;
 mod host_form;
-mod names;
+pub mod names;
 mod options;
 mod plan;
 pub mod records_table;

@@ -4,9 +4,10 @@
 
 use super::DnsError;
 
-/// Lower-case, no trailing dot; refuses what is not a host name.
+/// Lower-case A-labels, no trailing dot; refuses what is not a host name. A domain typed in
+/// Unicode (`bücher.example`) is converted with [`to_ascii`] first.
 pub fn normalise_domain(domain: &str) -> Result<String, DnsError> {
-    let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let d = to_ascii(domain)?;
     let ok = d.contains('.')
         && d.len() <= 253
         && d.split('.').all(|l| {
@@ -20,6 +21,29 @@ pub fn normalise_domain(domain: &str) -> Result<String, DnsError> {
     } else {
         Err(DnsError::InvalidDomain(domain.to_owned()))
     }
+}
+
+/// `domain` as DNS carries it: trimmed, no trailing dot, lower case, and each internationalized
+/// label converted to its A-label (`bücher.example` → `xn--bcher-kva.example`) by UTS #46
+/// processing (the `idna` crate, as the resolver uses). A name that is ASCII without A-labels is
+/// only lower-cased; the shape of its labels is [`normalise_domain`]'s business. Refused with
+/// [`DnsError::InvalidIdn`] when a label is not a valid internationalized name (disallowed
+/// characters, bad bidirectional text, an `xn--` label that does not decode).
+pub fn to_ascii(domain: &str) -> Result<String, DnsError> {
+    let d = domain.trim().trim_end_matches('.');
+    let idn = !d.is_ascii()
+        || d.split('.')
+            .any(|l| l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")));
+    if !idn {
+        return Ok(d.to_ascii_lowercase());
+    }
+    idna::domain_to_ascii(d).map_err(|_| DnsError::InvalidIdn(domain.trim().to_owned()))
+}
+
+/// `ascii` (A-labels) as people read it (`xn--bcher-kva.example` → `bücher.example`); labels that
+/// do not decode stay as they are.
+pub fn to_unicode(ascii: &str) -> String {
+    idna::domain_to_unicode(ascii).0
 }
 
 /// The organizational domain of `domain` (RFC 7489 §3.2): one label below its public suffix, by
@@ -51,6 +75,42 @@ pub fn policy_parents(domain: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unicode_domains_become_a_labels_and_invalid_labels_are_refused() {
+        assert_eq!(
+            normalise_domain("Bücher.Example").as_deref(),
+            Ok("xn--bcher-kva.example")
+        );
+        assert_eq!(
+            to_ascii("ПРИМЕР.рф.").as_deref(),
+            Ok("xn--e1afmkfd.xn--p1ai")
+        );
+        // Already A-labels: kept (and checked).
+        assert_eq!(
+            to_ascii("news.XN--BCHER-KVA.example").as_deref(),
+            Ok("news.xn--bcher-kva.example")
+        );
+        assert_eq!(to_unicode("xn--bcher-kva.example"), "bücher.example");
+        // A label that is not a valid internationalized name has its own error.
+        for bad in [
+            "xn--zz-.example",
+            "a\u{200d}b.example",
+            "bad\u{FFFD}.example",
+        ] {
+            assert!(
+                matches!(to_ascii(bad), Err(DnsError::InvalidIdn(_))),
+                "{bad}: {:?}",
+                to_ascii(bad)
+            );
+        }
+        // Plain ASCII is only lower-cased here; its label shape is checked by normalise_domain.
+        assert_eq!(to_ascii("Exa mple.com").as_deref(), Ok("exa mple.com"));
+        assert!(matches!(
+            normalise_domain("exa mple.com"),
+            Err(DnsError::InvalidDomain(_))
+        ));
+    }
 
     #[test]
     fn domains_are_validated() {
