@@ -82,30 +82,25 @@ pub(crate) fn dkim_key_findings(host: &str, txts: &[String]) -> (Vec<Finding>, b
             false,
         ),
         Ok(super::DkimKey::Key { key_type, bits })
-            if key_type == super::KeyType::Rsa && bits < MIN_KEY_BITS =>
+            if key_type == super::KeyType::Rsa && bits < GOOD_KEY_BITS =>
         {
-            (
-                vec![Finding::fail(
+            let usable = bits >= MIN_KEY_BITS;
+            let finding = if usable {
+                Finding::warn(
+                    "dkim.key_1024",
+                    format!("The DKIM key at {host} is {bits}-bit RSA"),
+                    "It works today, but 1024-bit keys are deprecated; 2048-bit is current practice.",
+                )
+                .step("When the provider offers it, rotate to a 2048-bit key.")
+            } else {
+                Finding::fail(
                     "dkim.weak_key",
                     format!("The DKIM key at {host} is only {bits}-bit RSA"),
                     "Receivers ignore RSA keys under 1024 bits.",
                 )
-                .step("Generate a 2048-bit key at the provider and publish it.")],
-                false,
-            )
-        }
-        Ok(super::DkimKey::Key { key_type, bits })
-            if key_type == super::KeyType::Rsa && bits < GOOD_KEY_BITS =>
-        {
-            (
-                vec![Finding::warn(
-                "dkim.key_1024",
-                format!("The DKIM key at {host} is {bits}-bit RSA"),
-                "It works today, but 1024-bit keys are deprecated; 2048-bit is current practice.",
-            )
-            .step("When the provider offers it, rotate to a 2048-bit key.")],
-                true,
-            )
+                .step("Generate a 2048-bit key at the provider and publish it.")
+            };
+            (vec![finding], usable)
         }
         Ok(super::DkimKey::Key { key_type, bits }) => (
             vec![Finding::pass(
@@ -311,6 +306,7 @@ mod tests {
         };
         assert_eq!(code(std::slice::from_ref(&good)), "dkim.ok");
         assert_eq!(code(&[super::super::tests::record(1024)]), "dkim.key_1024");
+        assert_eq!(code(&[super::super::tests::record(768)]), "dkim.weak_key");
         assert_eq!(code(&["v=DKIM1; k=rsa; p=".to_owned()]), "dkim.revoked");
         assert_eq!(code(&[format!("\"{good}\"")]), "dkim.quoted");
         let (head, tail) = good.split_at(120);
