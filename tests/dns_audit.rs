@@ -215,6 +215,20 @@ fn a_truncated_dkim_key_is_malformed() {
     );
 }
 
+/// The zone's authoritative server (the published zone) and a second Knot instance serving the
+/// zone as it was (`stale-old/`), which plays a caching resolver that still holds old answers.
+fn authoritative_and_stale_cache(zone: &str) -> (DnsServer, DnsServer) {
+    let fx = fixtures();
+    let authoritative = DnsServer::with_fixture_zones(&[zone]);
+    let old = fx.join("stale-old").join(format!("{zone}.zone"));
+    let cache = DnsServer::start(&[
+        (zone, old),
+        ("sendgrid.net", fx.join("sendgrid.net.zone")),
+        ("mtasv.net", fx.join("mtasv.net.zone")),
+    ]);
+    (authoritative, cache)
+}
+
 /// "Stale at a caching resolver", honestly: a second Knot instance serving the zone as it was
 /// before DMARC was added plays the system's caching resolver (it answers NXDOMAIN for `_dmarc`,
 /// exactly what a cache holding the old negative answer returns). The audit asks it, finds DMARC
@@ -223,13 +237,7 @@ fn a_truncated_dkim_key_is_malformed() {
 /// the record, so the audit reports `dns.not_propagated`, never `dmarc.missing`.
 #[test]
 fn a_record_published_but_stale_at_the_resolver_is_not_reported_missing() {
-    let fx = fixtures();
-    let authoritative = DnsServer::with_fixture_zones(&["stale.test"]);
-    let cache = DnsServer::start(&[
-        ("stale.test", fx.join("stale-old/stale.test.zone")),
-        ("sendgrid.net", fx.join("sendgrid.net.zone")),
-        ("mtasv.net", fx.join("mtasv.net.zone")),
-    ]);
+    let (authoritative, cache) = authoritative_and_stale_cache("stale.test");
     let audit = run(
         &request("postmark", "stale.test", &["20240101pm"], None),
         &audit_options(cache.addr, authoritative.addr.port()),
@@ -245,6 +253,57 @@ fn a_record_published_but_stale_at_the_resolver_is_not_reported_missing() {
     assert!(codes(f, Severity::Fail).is_empty(), "{f:#?}");
     // And the published record was checked: the policy is reported.
     assert!(all_codes(f).contains("dmarc.ok"), "{f:#?}");
+}
+
+/// Changed values, not only missing ones: a second Knot instance serving the zone as it was plays
+/// the caching resolver (old return-path and DKIM CNAME targets, SPF ending in +all, a misspelt
+/// DMARC policy, a truncated DKIM key); the zone's authoritative server has the corrected values.
+/// The audit judges the published values and says each is propagating and for how long the old
+/// one may be served, instead of failing a setup that is already fixed.
+#[test]
+fn a_value_changed_but_still_cached_is_judged_as_published() {
+    let (authoritative, cache) = authoritative_and_stale_cache("changed.test");
+    let options = audit_options(cache.addr, authoritative.addr.port());
+    for (provider, selectors, return_path, changed) in [
+        (
+            "sendgrid",
+            &[][..],
+            Some("em1234"),
+            &[
+                "em1234.changed.test CNAME",
+                "s1._domainkey.changed.test CNAME",
+                "changed.test TXT",
+                "_dmarc.changed.test TXT",
+            ][..],
+        ),
+        (
+            "postmark",
+            &["20240101pm"][..],
+            None,
+            &[
+                "20240101pm._domainkey.changed.test TXT",
+                "changed.test TXT",
+                "_dmarc.changed.test TXT",
+            ][..],
+        ),
+    ] {
+        let audit = run(
+            &request(provider, "changed.test", selectors, return_path),
+            &options,
+        );
+        let f = &audit.findings;
+        assert!(codes(f, Severity::Fail).is_empty(), "{provider}: {f:#?}");
+        let notes: Vec<&Finding> = f.iter().filter(|x| x.code == "dns.propagating").collect();
+        for name in changed {
+            let note = notes
+                .iter()
+                .find(|n| n.title.starts_with(&format!("{name} was changed")))
+                .unwrap_or_else(|| panic!("{provider}: a dns.propagating note for {name}: {f:#?}"));
+            assert_eq!(note.severity, Severity::Warn);
+            assert!(note.detail.contains("up to 300 s"), "{}", note.detail);
+        }
+        assert_eq!(notes.len(), changed.len(), "{provider}: {notes:#?}");
+    }
 }
 
 #[test]

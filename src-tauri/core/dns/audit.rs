@@ -133,7 +133,7 @@ async fn audit_requirements(ctx: &AuditContext, request: &AuditRequest) -> Vec<F
         }
     };
     let (spf, dkims, rps, other, (dmarc_findings, dmarc), _) = tokio::join!(
-        check_spf(ctx),
+        check_spf(ctx, plan.spf_include),
         dkim_futures,
         rp_futures,
         other_futures,

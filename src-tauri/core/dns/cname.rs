@@ -47,17 +47,43 @@ pub(crate) async fn check_cname(
         ctx.lookup(host, RecordType::CNAME, true),
         ctx.resolver.lookup(host, RecordType::A)
     );
+    let (findings, ok) = cname_verdict(ctx, host, expected, what, &cname, &address).await;
+    if ok {
+        return (findings, ok);
+    }
+    // A wrong or dangling target may be the old value, changed but still cached by the resolver.
+    match ctx.published_change(host, RecordType::CNAME, &cname).await {
+        Some(published) => {
+            let address = ctx
+                .resolver
+                .lookup(&cname_target(published.values()), RecordType::A)
+                .await;
+            cname_verdict(ctx, host, expected, what, &published, &address).await
+        }
+        None => (findings, ok),
+    }
+}
+
+/// The verdict on the CNAME answer at `host` and the address lookup through it.
+async fn cname_verdict(
+    ctx: &AuditContext,
+    host: &str,
+    expected: &ExpectedTarget,
+    what: &str,
+    cname: &Answer,
+    address: &Answer,
+) -> (Vec<Finding>, bool) {
     let value = expected.shown();
     match cname {
-        Answer::Failed(e) => (vec![could_not_check(host, RecordType::CNAME, &e)], false),
+        Answer::Failed(e) => (vec![could_not_check(host, RecordType::CNAME, e)], false),
         Answer::Found { values, .. } => {
-            let target = cname_target(&values);
+            let target = cname_target(values);
             if !expected.matches(&target) {
                 return (vec![wrong_target(what, host, &target, &value)], false);
             }
             if let Answer::Missing {
                 nxdomain: true, at, ..
-            } = &address
+            } = address
             {
                 if at != host {
                     let f = Finding::fail(

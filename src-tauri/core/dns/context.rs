@@ -95,11 +95,71 @@ impl AuditContext {
             ),
         )
         .step(format!("Nothing to change. Check again {wait}."));
+        self.note(note);
+        direct
+    }
+
+    /// A second opinion on a value the resolver found: when the zone's authoritative servers
+    /// publish another value (the record was changed and the resolver still has the old one), their
+    /// answer, with a `dns.propagating` note that says the new value is published and for how long
+    /// the resolver may keep the old one (the TTL it gave, which a caching resolver counts down).
+    /// `None` when they agree, or cannot be asked.
+    pub(crate) async fn published_change(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        answer: &Answer,
+    ) -> Option<Answer> {
+        let Answer::Found {
+            values: old, ttl, ..
+        } = answer
+        else {
+            return None;
+        };
+        let direct = self.authoritative().await?.lookup(name, rtype).await;
+        let Answer::Found { values: new, .. } = &direct else {
+            return None;
+        };
+        if old.iter().all(|v| new.contains(v)) && new.iter().all(|v| old.contains(v)) {
+            return None;
+        }
+        let note = Finding::warn(
+            "dns.propagating",
+            format!("{name} {rtype} was changed; your resolver still has the old value"),
+            format!(
+                "The domain's authoritative name servers publish {}, but the DNS resolver this \
+                 computer uses still answers {}, and may keep doing so for up to {ttl} s (the time \
+                 it has left to keep it). The checks below use the published value.",
+                shown(new),
+                shown(old)
+            ),
+        )
+        .step(format!(
+            "Nothing to change: the new value is propagating. Check again in {ttl} s."
+        ));
+        self.note(note);
+        Some(direct)
+    }
+
+    fn note(&self, note: Finding) {
         if let Ok(mut notes) = self.notes.lock() {
             notes.push(note);
         }
-        direct
     }
+}
+
+/// Record values as people read them.
+fn shown(values: &[Value]) -> String {
+    values
+        .iter()
+        .map(|v| match v {
+            Value::Txt(_) => format!("\"{}\"", v.txt_joined().unwrap_or_default()),
+            Value::Cname(h) | Value::Mx(h) | Value::Ns(h) => h.clone(),
+            Value::Addr(ip) => ip.to_string(),
+            Value::Other(t) => t.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// A lookup that got no answer: "could not check", never "missing".

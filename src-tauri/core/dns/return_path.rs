@@ -30,7 +30,7 @@ pub(crate) async fn check_return_path(
 ) -> ReturnPathOutcome {
     let spf_at_host = async {
         match spf_include {
-            Some(_) => Some(check_spf_at(ctx, host).await),
+            Some(_) => Some(check_spf_at(ctx, host, spf_include).await),
             None => None,
         }
     };

@@ -153,7 +153,6 @@ pub(crate) async fn check_dkim(
     pasted: Option<&PastedRecord>,
 ) -> DkimOutcome {
     let host = format!("{selector}._domainkey.{}", ctx.domain);
-    let mut out = DkimOutcome::default();
     // For a CNAME selector: the CNAME, the key it leads to (hickory follows the chain), and
     // addresses (a proxying DNS host answers a CNAME as A records), all at once.
     let (cname, txt, address) = match cname_into {
@@ -167,7 +166,61 @@ pub(crate) async fn check_dkim(
         }
         None => (None, ctx.lookup(&host, RecordType::TXT, true).await, None),
     };
-    if let (Some(Answer::Found { values, .. }), Some(provider)) = (&cname, cname_into) {
+    let selector = SelectorAt {
+        selector,
+        host: &host,
+        cname_into,
+        pasted,
+    };
+    let out = dkim_verdict(ctx, &selector, cname.as_ref(), &txt, address.as_ref()).await;
+    if out.key {
+        return out;
+    }
+    // A wrong, dangling or broken value may be the old one, changed but still cached by the
+    // resolver: the CNAME when the selector is one, else the key record.
+    match &cname {
+        Some(c @ Answer::Found { .. }) => {
+            match ctx.published_change(&host, RecordType::CNAME, c).await {
+                Some(published) => {
+                    let target = cname_target(published.values());
+                    let txt = ctx.resolver.lookup(&target, RecordType::TXT).await;
+                    dkim_verdict(ctx, &selector, Some(&published), &txt, address.as_ref()).await
+                }
+                None => out,
+            }
+        }
+        _ => match ctx.published_change(&host, RecordType::TXT, &txt).await {
+            Some(published) => {
+                dkim_verdict(ctx, &selector, cname.as_ref(), &published, address.as_ref()).await
+            }
+            None => out,
+        },
+    }
+}
+
+/// The selector a DKIM verdict is about.
+struct SelectorAt<'a> {
+    selector: &'a str,
+    host: &'a str,
+    /// The provider's domain for DKIM-by-CNAME (SendGrid).
+    cname_into: Option<&'a str>,
+    /// The provider's row for the selector, as pasted.
+    pasted: Option<&'a PastedRecord>,
+}
+
+/// The verdict on the answers for one selector: its CNAME (for a CNAME selector), the key record
+/// (through the CNAME), and its addresses (a proxied CNAME).
+async fn dkim_verdict(
+    ctx: &AuditContext,
+    at: &SelectorAt<'_>,
+    cname: Option<&Answer>,
+    txt: &Answer,
+    address: Option<&Answer>,
+) -> DkimOutcome {
+    let (selector, cname_into, pasted) = (at.selector, at.cname_into, at.pasted);
+    let host = at.host.to_owned();
+    let mut out = DkimOutcome::default();
+    if let (Some(Answer::Found { values, .. }), Some(provider)) = (cname, cname_into) {
         out.via_cname = true;
         let target = cname_target(values);
         let expected = match pasted {
@@ -183,7 +236,7 @@ pub(crate) async fn check_dkim(
             ));
             return out;
         }
-        match &txt {
+        match txt {
             Answer::Missing {
                 nxdomain: true, at, ..
             } => {
@@ -219,12 +272,12 @@ pub(crate) async fn check_dkim(
             Answer::Found { .. } => {}
         }
     }
-    if let Some(Answer::Failed(e)) = &cname {
+    if let Some(Answer::Failed(e)) = cname {
         out.findings
             .push(could_not_check(&host, RecordType::CNAME, e));
         return out;
     }
-    match &txt {
+    match txt {
         Answer::Failed(e) => out
             .findings
             .push(could_not_check(&host, RecordType::TXT, e)),
@@ -240,7 +293,7 @@ pub(crate) async fn check_dkim(
                     "the DKIM value from the provider's page (v=DKIM1; k=rsa; p=…)".to_owned(),
                 ),
             };
-            if rtype == "CNAME" && address.as_ref().is_some_and(Answer::is_found) {
+            if rtype == "CNAME" && address.is_some_and(Answer::is_found) {
                 out.findings.push(proxied_cname(
                     &format!("DKIM {selector}"),
                     &host,

@@ -10,7 +10,7 @@ use crate::dns::host_form::add_record_steps;
 use crate::dns::names::policy_parents;
 use crate::dns::resolver::Answer;
 use crate::dns::traps::misplaced_record;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 
 /// The DMARC policy that applies to the sending domain, found as receivers find it: the record at
 /// `_dmarc.<domain>`; when there is none, the closest parent's up to the organizational domain
@@ -34,7 +34,6 @@ pub(crate) async fn check_dmarc(ctx: &AuditContext) -> (Vec<Finding>, Option<Dma
         return (vec![could_not_check(&host, RecordType::TXT, e)], None);
     }
     let txts = answer.txts();
-    let records: Vec<&String> = txts.iter().filter(|t| super::is_dmarc(t)).collect();
     if txts.is_empty() {
         for (parent, parent_answer) in parents.iter().zip(parent_answers) {
             let parent_host = format!("_dmarc.{parent}");
@@ -55,7 +54,22 @@ pub(crate) async fn check_dmarc(ctx: &AuditContext) -> (Vec<Finding>, Option<Dma
         }
         return (vec![missing(ctx, &host, &parents).await], None);
     }
+    let verdict = own_record_verdict(domain, &txts);
+    if verdict.0.iter().all(|f| f.severity != Severity::Fail) {
+        return verdict;
+    }
+    // A broken record may be the old one, changed but still cached by the resolver.
+    match ctx.published_change(&host, RecordType::TXT, &answer).await {
+        Some(published) => own_record_verdict(domain, &published.txts()),
+        None => verdict,
+    }
+}
+
+/// The verdict on the TXT records at `_dmarc.<domain>` (there is at least one).
+fn own_record_verdict(domain: &str, txts: &[String]) -> (Vec<Finding>, Option<Dmarc>) {
+    let records: Vec<&String> = txts.iter().filter(|t| super::is_dmarc(t)).collect();
     if records.is_empty() {
+        let host = format!("_dmarc.{domain}");
         return (
             vec![Finding::fail(
                 "dmarc.syntax",

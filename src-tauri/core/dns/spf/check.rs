@@ -7,7 +7,7 @@ use hickory_resolver::proto::rr::RecordType;
 use crate::dns::context::{could_not_check, AuditContext};
 use crate::dns::host_form::add_record_steps;
 use crate::dns::resolver::{Answer, ResolverError};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 
 /// What the SPF check found (the provider-include verdict is made after every check ran).
 #[derive(Default)]
@@ -21,17 +21,38 @@ pub(crate) struct SpfOutcome {
     pub(crate) checked: bool,
 }
 
-/// The SPF record of the sending domain.
-pub(crate) async fn check_spf(ctx: &AuditContext) -> SpfOutcome {
-    check_spf_at(ctx, &ctx.domain).await
+/// The SPF record of the sending domain; `include` is the provider's SPF include, if it has one.
+pub(crate) async fn check_spf(ctx: &AuditContext, include: Option<&str>) -> SpfOutcome {
+    check_spf_at(ctx, &ctx.domain, include).await
 }
 
 /// The SPF record at `domain`: the sending domain, or the return-path host that is the envelope
-/// sender of the provider's mail.
-pub(crate) async fn check_spf_at(ctx: &AuditContext, domain: &str) -> SpfOutcome {
-    let mut out = SpfOutcome::default();
+/// sender of the provider's mail. When the record found fails a check (or lacks `include`), the
+/// zone's authoritative servers are asked whether it was changed and the resolver still has the
+/// old one; the verdict is then on the published record.
+pub(crate) async fn check_spf_at(
+    ctx: &AuditContext,
+    domain: &str,
+    include: Option<&str>,
+) -> SpfOutcome {
     let answer = ctx.lookup(domain, RecordType::TXT, true).await;
-    if let Answer::Failed(e) = &answer {
+    let out = spf_verdict(ctx, domain, &answer).await;
+    let lacks_include =
+        include.is_some_and(|i| out.record.is_some() && !out.included.iter().any(|d| d == i));
+    let troubled = out.findings.iter().any(|f| f.severity == Severity::Fail);
+    if !(lacks_include || troubled) {
+        return out;
+    }
+    match ctx.published_change(domain, RecordType::TXT, &answer).await {
+        Some(published) => spf_verdict(ctx, domain, &published).await,
+        None => out,
+    }
+}
+
+/// The verdict on the TXT records found at `domain`.
+async fn spf_verdict(ctx: &AuditContext, domain: &str, answer: &Answer) -> SpfOutcome {
+    let mut out = SpfOutcome::default();
+    if let Answer::Failed(e) = answer {
         out.findings
             .push(could_not_check(domain, RecordType::TXT, e));
         return out;
