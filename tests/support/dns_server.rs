@@ -38,7 +38,7 @@ pub fn audit_options(
 }
 
 /// The zones every test server serves besides the domain under test: the providers' sides.
-pub const PROVIDER_ZONES: &[&str] = &["sendgrid.net", "mtasv.net"];
+pub const PROVIDER_ZONES: &[&str] = &["sendgrid.net", "mtasv.net", "mailgun.org"];
 
 /// A running `knotd`.
 pub struct DnsServer {
