@@ -97,7 +97,7 @@ pub async fn audit(request: &AuditRequest, options: &AuditOptions) -> Result<Dns
     let mut findings = tokio::time::timeout(options.deadline, audit_requirements(&ctx, request))
         .await
         .map_err(|_| DnsError::TimedOut(options.deadline))?;
-    if let Some(f) = idn_lookup_name(&request.domain, &domain) {
+    if let Some(f) = idn_lookup_name(&domain) {
         findings.insert(0, f);
     }
     Ok(DnsAudit {
@@ -252,17 +252,16 @@ async fn check_pasted(ctx: &AuditContext, pasted: &PastedRecord) -> Vec<Finding>
 }
 
 /// For a domain typed in Unicode: the A-label name DNS is asked for, which the findings show.
-fn idn_lookup_name(typed: &str, ascii: &str) -> Option<Finding> {
+fn idn_lookup_name(ascii: &str) -> Option<Finding> {
     let shown = to_unicode(ascii);
     (shown != ascii).then(|| {
         Finding::pass(
             "dns.idn_domain",
             format!("{shown} is looked up in DNS as {ascii}"),
             format!(
-                "{} is an internationalized domain name: DNS carries it as {ascii} (its A-labels), \
-                 and the records below are shown under that name. Most DNS hosts accept either \
-                 form; enter the one yours shows.",
-                typed.trim()
+                "{shown} is an internationalized domain name: DNS carries it as {ascii} (its \
+                 A-labels), and the records below are shown under that name. Most DNS hosts \
+                 accept either form; enter the one yours shows."
             ),
         )
     })

@@ -1,55 +1,65 @@
 //! The traps admins fall into at their DNS host, each with its own finding: the record landed at
-//! `host.domain.domain` (the full name typed where the host appends the domain), the leading
+//! `host.domain.domain` (the full name typed where the host appends the zone), the leading
 //! underscore was dropped, or a proxying DNS host answers addresses where a CNAME belongs.
 
+use futures_util::future::join_all;
 use hickory_resolver::proto::rr::RecordType;
 
 use super::context::AuditContext;
-use super::host_form::relative_host;
+use super::host_form::{dns_host_zone, relative_host};
 use super::resolver::Answer;
 use crate::finding::Finding;
 
 /// The traps admins hit when a record is missing where it should be: the DNS host appended the
-/// domain again, or refused the underscore. Both lookups run concurrently.
+/// zone again (the registered domain's, or the sending subdomain's when it is a zone of its own),
+/// or refused the underscore. The lookups run concurrently.
 pub(crate) async fn misplaced_record(
     ctx: &AuditContext,
     host: &str,
     rtype: RecordType,
     fix_value: &str,
 ) -> Option<Finding> {
-    let doubled = format!("{host}.{}", ctx.domain);
+    let mut zones = vec![dns_host_zone(&ctx.domain)];
+    if zones[0] != ctx.domain {
+        zones.push(ctx.domain.clone());
+    }
     let dropped = host
         .split('.')
         .map(|l| l.trim_start_matches('_'))
         .collect::<Vec<_>>()
         .join(".");
-    let (twice, underscore) = tokio::join!(ctx.resolver.lookup(&doubled, rtype), async {
-        if dropped != host {
-            ctx.resolver.lookup(&dropped, rtype).await
-        } else {
-            Answer::Missing {
-                nxdomain: true,
-                at: dropped.clone(),
-                negative_ttl: None,
+    let (twice, underscore) = tokio::join!(
+        join_all(zones.iter().map(|zone| async move {
+            let doubled = format!("{host}.{zone}");
+            let found = ctx.resolver.lookup(&doubled, rtype).await.is_found();
+            found.then_some((zone, doubled))
+        })),
+        async {
+            if dropped != host {
+                ctx.resolver.lookup(&dropped, rtype).await
+            } else {
+                Answer::Missing {
+                    nxdomain: true,
+                    at: dropped.clone(),
+                    negative_ttl: None,
+                }
             }
         }
-    });
+    );
     let name = rtype.to_string();
-    if twice.is_found() {
-        let rel = relative_host(host, &ctx.domain);
+    if let Some((zone, doubled)) = twice.into_iter().flatten().next() {
+        let rel = relative_host(host, zone);
         return Some(
             Finding::fail(
                 "dns.domain_appended_twice",
                 format!("The {name} record is at {doubled}: the domain was added twice"),
                 format!(
-                    "Your DNS host appends {} to the names you enter, and the full name was \
-                     entered, so the record landed at {doubled} instead of {host}.",
-                    ctx.domain
+                    "Your DNS host appends {zone} to the names you enter, and the full name was \
+                     entered, so the record landed at {doubled} instead of {host}."
                 ),
             )
             .step(format!(
-                "Edit the record and enter only {rel} as its host (name); the DNS host adds .{} itself.",
-                ctx.domain
+                "Edit the record and enter only {rel} as its host (name); the DNS host adds .{zone} itself."
             ))
             .record(name, host, fix_value),
         );
@@ -68,7 +78,7 @@ pub(crate) async fn misplaced_record(
                 "Create the record with the host {} exactly, underscore included. If your DNS host \
                  refuses underscores, ask its support or move DNS to a host that allows them \
                  (they are standard for DKIM and DMARC).",
-                relative_host(host, &ctx.domain)
+                relative_host(host, &dns_host_zone(&ctx.domain))
             ))
             .record(name, host, fix_value),
         );

@@ -201,16 +201,19 @@ async fn inherited_policy(
          needed at _dmarc.{domain}."
     );
     let finding = if policy == super::Policy::None {
-        Finding::warn("dmarc.inherited", title, detail)
-            .step(format!(
-                "This meets Gmail's and Yahoo's bulk-sender requirement but does not protect \
-                 {domain}: mail that fails SPF and DKIM is still delivered."
-            ))
-            .step(format!(
-                "Once reports show your mail passes, raise {tag}= in the record at _dmarc.{parent} \
-                 (it covers every subdomain without a record of its own), or publish a record at \
-                 _dmarc.{domain} with p=quarantine or p=reject for this domain alone."
-            ))
+        Finding::warn(
+            "dmarc.inherited",
+            title,
+            format!(
+                "{detail} This meets Gmail's and Yahoo's bulk-sender requirement but does not \
+                 protect {domain}: mail that fails SPF and DKIM is still delivered."
+            ),
+        )
+        .step(format!(
+            "Once reports show your mail passes, raise {tag}= in the record at _dmarc.{parent} \
+             (it covers every subdomain without a record of its own), or publish a record at \
+             _dmarc.{domain} with p=quarantine or p=reject for this domain alone."
+        ))
     } else {
         Finding::pass("dmarc.inherited", title, detail)
     };
