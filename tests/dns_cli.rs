@@ -197,6 +197,32 @@ fn the_server_can_come_from_the_environment() {
     );
 }
 
+#[test]
+fn an_internationalized_domain_is_shown_as_typed_and_looked_up_as_a_labels() {
+    let server = DnsServer::with_fixture_zones(&["xn--bcher-kva.test"]);
+    let out = cli(&server.addr.to_string(), server.addr.port())
+        .args([
+            "--provider",
+            "sendgrid",
+            "--domain",
+            "Bücher.test",
+            "--return-path",
+            "em1234",
+        ])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("bücher.test is looked up in DNS as xn--bcher-kva.test"),
+        "{text}"
+    );
+    assert!(
+        text.contains("DNS is ready for SendGrid at bücher.test"),
+        "{text}"
+    );
+}
+
 /// `check-dns --provider sendgrid --json` with `args`: its exit code and its error code.
 fn could_not_run(args: &[&str]) -> (Option<i32>, Value) {
     let out = Command::cargo_bin("inflowave-setup-cli")

@@ -164,7 +164,8 @@ pub fn run(args: CheckDnsArgs) -> u8 {
                 _ => "DNS could not be checked: try again",
             },
             provider.name,
-            audit.domain,
+            // An internationalized domain as it was typed (its A-labels are in the findings).
+            dns::names::to_unicode(&audit.domain),
             audit.elapsed_ms
         ));
     }
