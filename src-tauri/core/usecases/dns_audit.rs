@@ -10,7 +10,6 @@ use crate::catalogue;
 use crate::dns::{self, records_table, DnsAudit};
 use crate::finding::{all_passed, Finding, Verdict};
 use crate::profiles::requests::audit_request;
-use crate::verify::dns_error_finding;
 
 use super::{blocking, cancelled, CheckSettings, CouldNotRun, Services};
 
@@ -69,7 +68,7 @@ pub async fn audit_dns(
             pasted: Vec::new(),
         },
     };
-    audit.domain = dns::normalise_domain(&audit.domain).map_err(|e| dns_error_finding(&e))?;
+    audit.domain = dns::normalise_domain(&audit.domain).map_err(|e| e.to_finding())?;
     for selector in request.selectors.iter().map(|s| s.trim()) {
         if !selector.is_empty() && !audit.dkim_selectors.iter().any(|s| s == selector) {
             audit.dkim_selectors.push(selector.to_owned());
@@ -93,7 +92,7 @@ pub async fn audit_dns(
         () = cancel.cancelled() => return Err(cancelled("dns.cancelled", "DNS check")),
         outcome = dns::audit(&audit, &options) => outcome,
     };
-    let audit = outcome.map_err(|e| dns_error_finding(&e))?;
+    let audit = outcome.map_err(|e| e.to_finding())?;
     let verdict = if all_passed(&audit.findings) {
         Verdict::Passed
     } else if dns::only_lookup_failures(&audit.findings) {
