@@ -34,14 +34,14 @@ pub(crate) async fn check_dmarc(ctx: &AuditContext) -> (Vec<Finding>, Option<Dma
         return (vec![could_not_check(&host, RecordType::TXT, e)], None);
     }
     let txts = answer.txts();
-    if txts.is_empty() {
-        for (parent, parent_answer) in parents.iter().zip(parent_answers) {
-            let parent_host = format!("_dmarc.{parent}");
+    // Receivers discard TXT records that are not DMARC records; with none left they look further
+    // up (RFC 7489 §6.6.3 steps 2 and 3).
+    if !txts.iter().any(|t| super::is_dmarc(t)) {
+        for ((parent, parent_host), parent_answer) in
+            parents.iter().zip(&parent_hosts).zip(parent_answers)
+        {
             if let Answer::Failed(e) = &parent_answer {
-                return (
-                    vec![could_not_check(&parent_host, RecordType::TXT, e)],
-                    None,
-                );
+                return (vec![could_not_check(parent_host, RecordType::TXT, e)], None);
             }
             let parent_txts = parent_answer.txts();
             let found: Vec<&String> = parent_txts.iter().filter(|t| super::is_dmarc(t)).collect();
@@ -52,7 +52,9 @@ pub(crate) async fn check_dmarc(ctx: &AuditContext) -> (Vec<Finding>, Option<Dma
                 return record_verdict(domain, parent, &found);
             }
         }
-        return (vec![missing(ctx, &host, &parents).await], None);
+        if txts.is_empty() {
+            return (vec![missing(ctx, &host, &parents).await], None);
+        }
     }
     let verdict = own_record_verdict(domain, &txts);
     if verdict.0.iter().all(|f| f.severity != Severity::Fail) {
