@@ -22,12 +22,13 @@ pub(crate) async fn check_dmarc(ctx: &AuditContext) -> (Vec<Finding>, Option<Dma
     let parents = policy_parents(domain);
     let parent_hosts: Vec<String> = parents.iter().map(|p| format!("_dmarc.{p}")).collect();
     // The parents are asked at the same time as the domain: no extra round trip when they count.
+    // Each is a record that may apply, so a missing one gets the authoritative second opinion too.
     let (answer, parent_answers) = tokio::join!(
         ctx.lookup(&host, RecordType::TXT, true),
         join_all(
             parent_hosts
                 .iter()
-                .map(|h| ctx.lookup(h, RecordType::TXT, false))
+                .map(|h| ctx.lookup(h, RecordType::TXT, true))
         )
     );
     if let Answer::Failed(e) = &answer {
