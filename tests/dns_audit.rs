@@ -255,6 +255,32 @@ fn a_record_published_but_stale_at_the_resolver_is_not_reported_missing() {
     assert!(all_codes(f).contains("dmarc.ok"), "{f:#?}");
 }
 
+/// The organizational domain's DMARC record was just added and the resolver still answers that
+/// there is none: the subdomain falls under the published record, with a `dns.not_propagated`
+/// note, never `dmarc.missing`.
+#[test]
+fn an_organizational_dmarc_record_not_yet_at_the_resolver_still_applies() {
+    let (authoritative, cache) = authoritative_and_stale_cache("org-inherit.test");
+    let audit = run(
+        &request("sendgrid", "news.org-inherit.test", &[], Some("em1234")),
+        &audit_options(cache.addr, authoritative.addr.port()),
+    );
+    let f = &audit.findings;
+    assert!(codes(f, Severity::Fail).is_empty(), "{f:#?}");
+    assert!(
+        codes(f, Severity::Pass).contains("dmarc.inherited"),
+        "{f:#?}"
+    );
+    let note = f
+        .iter()
+        .find(|x| x.code == "dns.not_propagated")
+        .unwrap_or_else(|| panic!("dns.not_propagated expected: {f:#?}"));
+    assert!(
+        note.title.starts_with("_dmarc.org-inherit.test TXT"),
+        "{note:#?}"
+    );
+}
+
 /// Changed values, not only missing ones: a second Knot instance serving the zone as it was plays
 /// the caching resolver (old return-path and DKIM CNAME targets, SPF ending in +all, a misspelt
 /// DMARC policy, a truncated DKIM key); the zone's authoritative server has the corrected values.

@@ -22,26 +22,27 @@ pub(crate) async fn check_dmarc(ctx: &AuditContext) -> (Vec<Finding>, Option<Dma
     let parents = policy_parents(domain);
     let parent_hosts: Vec<String> = parents.iter().map(|p| format!("_dmarc.{p}")).collect();
     // The parents are asked at the same time as the domain: no extra round trip when they count.
+    // Each is a record that may apply, so a missing one gets the authoritative second opinion too.
     let (answer, parent_answers) = tokio::join!(
         ctx.lookup(&host, RecordType::TXT, true),
         join_all(
             parent_hosts
                 .iter()
-                .map(|h| ctx.lookup(h, RecordType::TXT, false))
+                .map(|h| ctx.lookup(h, RecordType::TXT, true))
         )
     );
     if let Answer::Failed(e) = &answer {
         return (vec![could_not_check(&host, RecordType::TXT, e)], None);
     }
     let txts = answer.txts();
-    if txts.is_empty() {
-        for (parent, parent_answer) in parents.iter().zip(parent_answers) {
-            let parent_host = format!("_dmarc.{parent}");
+    // Receivers discard TXT records that are not DMARC records; with none left they look further
+    // up (RFC 7489 §6.6.3 steps 2 and 3).
+    if !txts.iter().any(|t| super::is_dmarc(t)) {
+        for ((parent, parent_host), parent_answer) in
+            parents.iter().zip(&parent_hosts).zip(parent_answers)
+        {
             if let Answer::Failed(e) = &parent_answer {
-                return (
-                    vec![could_not_check(&parent_host, RecordType::TXT, e)],
-                    None,
-                );
+                return (vec![could_not_check(parent_host, RecordType::TXT, e)], None);
             }
             let parent_txts = parent_answer.txts();
             let found: Vec<&String> = parent_txts.iter().filter(|t| super::is_dmarc(t)).collect();
@@ -52,7 +53,9 @@ pub(crate) async fn check_dmarc(ctx: &AuditContext) -> (Vec<Finding>, Option<Dma
                 return record_verdict(domain, parent, &found);
             }
         }
-        return (vec![missing(ctx, &host, &parents).await], None);
+        if txts.is_empty() {
+            return (vec![missing(ctx, &host, &parents).await], None);
+        }
     }
     let verdict = own_record_verdict(domain, &txts);
     if verdict.0.iter().all(|f| f.severity != Severity::Fail) {
