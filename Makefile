@@ -10,7 +10,8 @@ APT_BUILD := build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-d
 # What the real-component tests start: Xvfb + WebKitWebDriver (window), gnome-keyring in a private
 # D-Bus session (keychain), a Python SMTP server with TLS (SMTP), openssl (test CA).
 APT_TEST := xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools python3-aiosmtpd openssl knot swaks \
-            libnet-ssleay-perl chromium
+            libnet-ssleay-perl chromium \
+            desktop-file-utils appstream rpm dpkg-dev python3-yaml
 TAURI_DRIVER_VERSION := 2.1.0
 TOOLS := .tools
 TAURI_DRIVER := $(TOOLS)/bin/tauri-driver
@@ -90,7 +91,7 @@ test-browser: test-deps ui
 test-e2e: test-deps
 	TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) APP=$(APP_BIN) node --test tests/e2e/
 
-test: lint test-rust bindings-check test-ui test-browser test-e2e
+test: lint test-rust bindings-check test-ui test-browser test-e2e test-package
 	@echo "All suites passed."
 
 # Regenerates docs/screenshots/*.png (each step) and docs/screenshot.png from a real run of the real
@@ -125,3 +126,29 @@ bench-window: test-deps ui
 	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --release --manifest-path benches/empty-window/Cargo.toml
 	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --profile release-default --manifest-path benches/empty-window/Cargo.toml
 	CARGO_TARGET_DIR=$(BENCH_TARGET) TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) node benches/window.mjs
+
+# Release bundles, without downloads: the window app's .deb and .rpm with the CLI and its man pages
+# inside (`tauri build`; tauri.linux.conf.json's beforeBundleCommand, packaging/stage.sh, stages them),
+# and the CLI-only .deb and tarball for servers (packaging/cli-package.sh). Output in
+# $(TARGET_DIR)/release/bundle/{deb,rpm,cli}/. AppImage, MSI/NSIS and .dmg: .github/workflows/bundles.yml.
+.PHONY: package test-package
+package: deps
+	ui/node_modules/.bin/tauri build --ci --bundles deb,rpm
+	packaging/cli-package.sh release
+
+# The packages, installed for real (as root, as CI runs it): bundled from the debug build the other
+# suites use (`tauri bundle --debug` reuses $(TARGET_DIR)/debug, no rebuild), then tests/package/
+# inspects them (dpkg -I, rpm -qpl, ldd, desktop-file-validate, appstreamcli), installs each with
+# apt-get, opens the installed window through WebDriver, runs the installed CLI, purges, and checks
+# nothing is left. It also checks the icons and the bundles workflow.
+test-package: test-deps ui
+	$(CARGO) build --locked -p inflowave-setup --bin inflowave-setup
+	ui/node_modules/.bin/tauri bundle --ci --debug --bundles deb,rpm
+	packaging/cli-package.sh debug
+	BUNDLE_DIR=$(TARGET_DIR)/debug/bundle TAURI_DRIVER=$(abspath $(TAURI_DRIVER)) node --test tests/package/
+
+# Benchmark (not part of `make test`): package and installed sizes of the release bundles next to an
+# empty Tauri 2 window bundled the same way (benches/empty-window). Figures go in docs/benchmarks.md.
+.PHONY: bench-package
+bench-package: package
+	benches/package-sizes.sh

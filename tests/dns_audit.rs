@@ -8,12 +8,11 @@
 mod dns_server;
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use dns_server::{fixtures, DnsServer, SilentServer};
+use dns_server::{audit_options, fixtures, DnsServer, SilentServer};
 use inflowave_core::catalogue;
-use inflowave_core::dns::{self, records_table, resolver::ResolverSettings};
+use inflowave_core::dns::{self, records_table};
 use inflowave_core::finding::{Finding, Severity};
 
 /// Every code a broken fixture is built to produce: each broken zone must yield its own and none of
@@ -28,18 +27,6 @@ const BROKEN_CODES: &[&str] = &[
     "dns.not_propagated",
     "dns.lookup_failed",
 ];
-
-fn options(server: SocketAddr, authoritative_port: u16) -> dns::AuditOptions {
-    dns::AuditOptions {
-        resolver: ResolverSettings {
-            server: Some(server),
-            timeout: Duration::from_millis(700),
-            attempts: 2,
-        },
-        authoritative_port,
-        deadline: Duration::from_secs(20),
-    }
-}
 
 fn request(
     provider: &str,
@@ -77,7 +64,7 @@ fn all_codes(findings: &[Finding]) -> BTreeSet<String> {
 
 fn audit_fixture(domain: &str, req: &dns::AuditRequest) -> dns::DnsAudit {
     let server = DnsServer::with_fixture_zones(&[domain]);
-    run(req, &options(server.addr, server.addr.port()))
+    run(req, &audit_options(server.addr, server.addr.port()))
 }
 
 #[test]
@@ -228,6 +215,20 @@ fn a_truncated_dkim_key_is_malformed() {
     );
 }
 
+/// The zone's authoritative server (the published zone) and a second Knot instance serving the
+/// zone as it was (`stale-old/`), which plays a caching resolver that still holds old answers.
+fn authoritative_and_stale_cache(zone: &str) -> (DnsServer, DnsServer) {
+    let fx = fixtures();
+    let authoritative = DnsServer::with_fixture_zones(&[zone]);
+    let old = fx.join("stale-old").join(format!("{zone}.zone"));
+    let cache = DnsServer::start(&[
+        (zone, old),
+        ("sendgrid.net", fx.join("sendgrid.net.zone")),
+        ("mtasv.net", fx.join("mtasv.net.zone")),
+    ]);
+    (authoritative, cache)
+}
+
 /// "Stale at a caching resolver", honestly: a second Knot instance serving the zone as it was
 /// before DMARC was added plays the system's caching resolver (it answers NXDOMAIN for `_dmarc`,
 /// exactly what a cache holding the old negative answer returns). The audit asks it, finds DMARC
@@ -236,16 +237,10 @@ fn a_truncated_dkim_key_is_malformed() {
 /// the record, so the audit reports `dns.not_propagated`, never `dmarc.missing`.
 #[test]
 fn a_record_published_but_stale_at_the_resolver_is_not_reported_missing() {
-    let fx = fixtures();
-    let authoritative = DnsServer::with_fixture_zones(&["stale.test"]);
-    let cache = DnsServer::start(&[
-        ("stale.test", fx.join("stale-old/stale.test.zone")),
-        ("sendgrid.net", fx.join("sendgrid.net.zone")),
-        ("mtasv.net", fx.join("mtasv.net.zone")),
-    ]);
+    let (authoritative, cache) = authoritative_and_stale_cache("stale.test");
     let audit = run(
         &request("postmark", "stale.test", &["20240101pm"], None),
-        &options(cache.addr, authoritative.addr.port()),
+        &audit_options(cache.addr, authoritative.addr.port()),
     );
     let f = &audit.findings;
     let stale = f
@@ -260,10 +255,87 @@ fn a_record_published_but_stale_at_the_resolver_is_not_reported_missing() {
     assert!(all_codes(f).contains("dmarc.ok"), "{f:#?}");
 }
 
+/// The organizational domain's DMARC record was just added and the resolver still answers that
+/// there is none: the subdomain falls under the published record, with a `dns.not_propagated`
+/// note, never `dmarc.missing`.
+#[test]
+fn an_organizational_dmarc_record_not_yet_at_the_resolver_still_applies() {
+    let (authoritative, cache) = authoritative_and_stale_cache("org-inherit.test");
+    let audit = run(
+        &request("sendgrid", "news.org-inherit.test", &[], Some("em1234")),
+        &audit_options(cache.addr, authoritative.addr.port()),
+    );
+    let f = &audit.findings;
+    assert!(codes(f, Severity::Fail).is_empty(), "{f:#?}");
+    assert!(
+        codes(f, Severity::Pass).contains("dmarc.inherited"),
+        "{f:#?}"
+    );
+    let note = f
+        .iter()
+        .find(|x| x.code == "dns.not_propagated")
+        .unwrap_or_else(|| panic!("dns.not_propagated expected: {f:#?}"));
+    assert!(
+        note.title.starts_with("_dmarc.org-inherit.test TXT"),
+        "{note:#?}"
+    );
+}
+
+/// Changed values, not only missing ones: a second Knot instance serving the zone as it was plays
+/// the caching resolver (old return-path and DKIM CNAME targets, SPF ending in +all, a misspelt
+/// DMARC policy, a truncated DKIM key); the zone's authoritative server has the corrected values.
+/// The audit judges the published values and says each is propagating and for how long the old
+/// one may be served, instead of failing a setup that is already fixed.
+#[test]
+fn a_value_changed_but_still_cached_is_judged_as_published() {
+    let (authoritative, cache) = authoritative_and_stale_cache("changed.test");
+    let options = audit_options(cache.addr, authoritative.addr.port());
+    for (provider, selectors, return_path, changed) in [
+        (
+            "sendgrid",
+            &[][..],
+            Some("em1234"),
+            &[
+                "em1234.changed.test CNAME",
+                "s1._domainkey.changed.test CNAME",
+                "changed.test TXT",
+                "_dmarc.changed.test TXT",
+            ][..],
+        ),
+        (
+            "postmark",
+            &["20240101pm"][..],
+            None,
+            &[
+                "20240101pm._domainkey.changed.test TXT",
+                "changed.test TXT",
+                "_dmarc.changed.test TXT",
+            ][..],
+        ),
+    ] {
+        let audit = run(
+            &request(provider, "changed.test", selectors, return_path),
+            &options,
+        );
+        let f = &audit.findings;
+        assert!(codes(f, Severity::Fail).is_empty(), "{provider}: {f:#?}");
+        let notes: Vec<&Finding> = f.iter().filter(|x| x.code == "dns.propagating").collect();
+        for name in changed {
+            let note = notes
+                .iter()
+                .find(|n| n.title.starts_with(&format!("{name} was changed")))
+                .unwrap_or_else(|| panic!("{provider}: a dns.propagating note for {name}: {f:#?}"));
+            assert_eq!(note.severity, Severity::Warn);
+            assert!(note.detail.contains("up to 300 s"), "{}", note.detail);
+        }
+        assert_eq!(notes.len(), changed.len(), "{provider}: {notes:#?}");
+    }
+}
+
 #[test]
 fn a_server_that_never_answers_is_could_not_check_not_missing() {
     let silent = SilentServer::start();
-    let mut opts = options(silent.addr, silent.addr.port());
+    let mut opts = audit_options(silent.addr, silent.addr.port());
     opts.resolver.timeout = Duration::from_millis(300);
     opts.resolver.attempts = 1;
     let started = Instant::now();
@@ -390,7 +462,7 @@ fn a_second_audit_asks_dns_again() {
             ("nodmarc.test", zone.clone()),
             ("sendgrid.net", fx.join("sendgrid.net.zone")),
         ]);
-        let first = run(&req, &options(server.addr, server.addr.port()));
+        let first = run(&req, &audit_options(server.addr, server.addr.port()));
         assert!(all_codes(&first.findings).contains("dmarc.missing"));
     }
     let mut text = std::fs::read_to_string(&zone).expect("read");
@@ -400,7 +472,7 @@ fn a_second_audit_asks_dns_again() {
         ("nodmarc.test", zone),
         ("sendgrid.net", fx.join("sendgrid.net.zone")),
     ]);
-    let second = run(&req, &options(server.addr, server.addr.port()));
+    let second = run(&req, &audit_options(server.addr, server.addr.port()));
     assert!(
         all_codes(&second.findings).contains("dmarc.ok"),
         "{:#?}",

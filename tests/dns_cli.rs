@@ -198,37 +198,61 @@ fn the_server_can_come_from_the_environment() {
 }
 
 #[test]
+fn an_internationalized_domain_is_shown_as_typed_and_looked_up_as_a_labels() {
+    let server = DnsServer::with_fixture_zones(&["xn--bcher-kva.test"]);
+    let out = cli(&server.addr.to_string(), server.addr.port())
+        .args([
+            "--provider",
+            "sendgrid",
+            "--domain",
+            "Bücher.test",
+            "--return-path",
+            "em1234",
+        ])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("bücher.test is looked up in DNS as xn--bcher-kva.test"),
+        "{text}"
+    );
+    assert!(
+        text.contains("DNS is ready for SendGrid at bücher.test"),
+        "{text}"
+    );
+}
+
+/// `check-dns --provider sendgrid --json` with `args`: its exit code and its error code.
+fn could_not_run(args: &[&str]) -> (Option<i32>, Value) {
+    let out = Command::cargo_bin("inflowave-setup-cli")
+        .expect("built")
+        .args(["check-dns", "--provider", "sendgrid", "--json"])
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code(),
+        json_of(&out.stdout)["error"]["code"].clone(),
+    )
+}
+
+#[test]
 fn bad_usage_exits_2_with_a_code() {
-    let out = Command::cargo_bin("inflowave-setup-cli")
-        .expect("built")
-        .args([
-            "check-dns",
-            "--provider",
-            "sendgrid",
-            "--domain",
-            "example.com",
-            "--dns-server",
-            "not-an-ip",
-            "--json",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(json_of(&out.stdout)["error"]["code"], "dns.bad_server");
-    let out = Command::cargo_bin("inflowave-setup-cli")
-        .expect("built")
-        .args([
-            "check-dns",
-            "--provider",
-            "sendgrid",
-            "--domain",
-            "no_dot",
-            "--json",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(json_of(&out.stdout)["error"]["code"], "dns.bad_domain");
+    assert_eq!(
+        could_not_run(&["--domain", "example.com", "--dns-server", "not-an-ip"]),
+        (Some(2), Value::from("dns.bad_server"))
+    );
+    assert_eq!(
+        could_not_run(&["--domain", "no_dot"]),
+        (Some(2), Value::from("dns.bad_domain"))
+    );
+    // A Unicode domain is accepted, but a label that is not a valid internationalized name (here
+    // a zero-width joiner between two Latin letters) has its own code.
+    assert_eq!(
+        could_not_run(&["--domain", "a\u{200d}b.example"]),
+        (Some(2), Value::from("dns.bad_idn"))
+    );
     let out = Command::cargo_bin("inflowave-setup-cli")
         .expect("built")
         .args([

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use inflowave_core::catalogue;
 use inflowave_core::finding::{Finding, Verdict};
 use inflowave_core::usecases::{self as uc, AuditDns, CheckSettings, DnsSubject, Services};
+use inflowave_core::{catalogue, dns};
 
 use super::output::Output;
 use super::runtime::run_cancellable;
@@ -137,7 +137,8 @@ pub fn run(args: Args) -> u8 {
                 Verdict::CouldNotCheck => "DNS could not be checked: try again",
             },
             catalogue::name_of(&audit.provider),
-            audit.domain,
+            // An internationalized domain as it was typed (its A-labels are in the findings).
+            dns::names::to_unicode(&audit.domain),
             audit.elapsed_ms
         );
     }

@@ -48,7 +48,7 @@ pub fn exit_code(ok: bool) -> u8 {
                   Keys are read from standard input (piped, or typed at a hidden prompt), never from the command line.\n\
                   Finding codes are documented in docs/findings.md."
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }

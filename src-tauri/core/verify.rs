@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
-use crate::dns::{self, AuditOptions, DnsError};
+use crate::dns::{self, AuditOptions};
 use crate::finding::{all_passed, Finding};
 use crate::history::{changes, outcomes, Change};
 use crate::keychain::{KeychainError, SecretStore};
@@ -68,32 +68,6 @@ fn cancelled_finding() -> Finding {
     )
 }
 
-/// The finding for a DNS audit that could not run.
-pub fn dns_error_finding(error: &DnsError) -> Finding {
-    match error {
-        DnsError::TimedOut(d) => Finding::fail(
-            "dns.audit_timeout",
-            "The DNS checks did not finish in time",
-            format!("The DNS checks did not finish within {} s.", d.as_secs()),
-        ),
-        DnsError::InvalidDomain(_) => Finding::fail(
-            "dns.bad_domain",
-            "The sending domain is not a domain name",
-            error.to_string(),
-        ),
-        DnsError::BadServer(_) => Finding::fail(
-            "dns.bad_server",
-            "The DNS server is not IP:PORT",
-            error.to_string(),
-        ),
-        DnsError::Resolver(_) => Finding::fail(
-            "dns.resolver_unavailable",
-            "No DNS resolver could be set up",
-            error.to_string(),
-        ),
-    }
-}
-
 /// Verifies one profile with the key (or the keychain error that stands in its place).
 pub async fn verify_profile(
     profile: &Profile,
@@ -129,7 +103,7 @@ pub async fn verify_profile(
             () = dns_cancel.cancelled() => vec![cancelled_finding()],
             outcome = dns::audit(&request, &options.dns) => match outcome {
                 Ok(audit) => audit.findings,
-                Err(e) => vec![dns_error_finding(&e)],
+                Err(e) => vec![e.to_finding()],
             },
         }
     };

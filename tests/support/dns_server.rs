@@ -28,8 +28,25 @@ pub fn repo_root() -> &'static Path {
     root.unwrap_or(manifest)
 }
 
+/// The audit's options for the tests: `server` as the resolver, the zone's authoritative servers
+/// asked on `authoritative_port`, per-query timeouts that suit a loopback server.
+pub fn audit_options(
+    server: SocketAddr,
+    authoritative_port: u16,
+) -> inflowave_core::dns::AuditOptions {
+    inflowave_core::dns::AuditOptions {
+        resolver: inflowave_core::dns::resolver::ResolverSettings {
+            server: Some(server),
+            timeout: Duration::from_millis(700),
+            attempts: 2,
+        },
+        authoritative_port,
+        deadline: Duration::from_secs(20),
+    }
+}
+
 /// The zones every test server serves besides the domain under test: the providers' sides.
-pub const PROVIDER_ZONES: &[&str] = &["sendgrid.net", "mtasv.net"];
+pub const PROVIDER_ZONES: &[&str] = &["sendgrid.net", "mtasv.net", "mailgun.org"];
 
 /// A running `knotd`.
 pub struct DnsServer {

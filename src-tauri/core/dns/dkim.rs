@@ -3,8 +3,15 @@
 //! RSA keys are published as a DER SubjectPublicKeyInfo (some hosts publish the bare PKCS#1
 //! RSAPublicKey, which receivers also accept); Ed25519 keys (RFC 8463) as the raw 32 bytes. A small
 //! DER reader is enough for both: only lengths and the modulus are needed, no cryptography.
+//!
+//! `check` is the check of one selector built on this parser.
+
+mod check;
 
 use base64::Engine as _;
+
+pub(crate) use check::{check_dkim, DkimOutcome};
+pub use check::{DKIM_CNAME_SELECTORS, DKIM_MANUAL_SELECTOR};
 
 /// Why a DKIM key record is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

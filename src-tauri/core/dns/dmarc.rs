@@ -1,4 +1,12 @@
 //! DMARC records (RFC 7489 §6.3): tags, the policy in words, and alignment.
+//!
+//! `check` is the check of the sending domain's record built on this parser.
+
+mod check;
+
+use super::names::organizational_domain;
+
+pub(crate) use check::{alignment_verdict, check_dmarc, AlignmentEvidence};
 
 /// Why a DMARC record is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +39,24 @@ impl Policy {
         }
     }
 
+    /// The tag value (`none`, `quarantine`, `reject`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::None => "none",
+            Policy::Quarantine => "quarantine",
+            Policy::Reject => "reject",
+        }
+    }
+
+    /// What receivers do with failing mail under this policy.
+    pub fn effect(self) -> &'static str {
+        match self {
+            Policy::None => "monitor only: receivers deliver failing mail as usual",
+            Policy::Quarantine => "quarantine: failing mail goes to spam",
+            Policy::Reject => "reject: failing mail is refused",
+        }
+    }
+
     /// The policy in words.
     pub fn words(self) -> &'static str {
         match self {
@@ -55,6 +81,8 @@ pub enum Alignment {
 pub struct Dmarc {
     pub policy: Policy,
     pub subdomain_policy: Option<Policy>,
+    /// `np=` (DMARCbis): the policy for subdomains that do not exist.
+    pub nonexistent_policy: Option<Policy>,
     pub pct: u8,
     pub adkim: Alignment,
     pub aspf: Alignment,
@@ -85,6 +113,7 @@ pub fn parse(txt: &str) -> Result<Dmarc, DmarcError> {
     let mut dmarc = Dmarc {
         policy: Policy::None,
         subdomain_policy: None,
+        nonexistent_policy: None,
         pct: 100,
         adkim: Alignment::Relaxed,
         aspf: Alignment::Relaxed,
@@ -109,6 +138,8 @@ pub fn parse(txt: &str) -> Result<Dmarc, DmarcError> {
             _ if index == 0 => return Err(DmarcError::NotFirst),
             "p" => policy = Some(Policy::parse(value).ok_or_else(bad)?),
             "sp" => dmarc.subdomain_policy = Some(Policy::parse(value).ok_or_else(bad)?),
+            // Receivers that predate DMARCbis ignore np=: an unknown value is ignored too.
+            "np" => dmarc.nonexistent_policy = Policy::parse(value),
             "pct" => {
                 dmarc.pct = value
                     .parse::<u8>()
@@ -127,7 +158,7 @@ pub fn parse(txt: &str) -> Result<Dmarc, DmarcError> {
                 }
                 dmarc.has_reports = true;
             }
-            "fo" | "rf" | "ri" | "np" | "psd" | "t" => {}
+            "fo" | "rf" | "ri" | "psd" | "t" => {}
             _ => return Err(DmarcError::BadTag(tag.to_owned())),
         }
     }
@@ -136,16 +167,13 @@ pub fn parse(txt: &str) -> Result<Dmarc, DmarcError> {
 }
 
 /// Whether `identity` (a DKIM d= or a Return-Path domain) aligns with the From domain `from`.
-/// Relaxed alignment compares organisational domains; approximated here as "equal, or a subdomain
-/// of" — the sending domain is what the admin registered, so it is the organisational domain or
-/// below it.
+/// Relaxed alignment compares organizational domains (RFC 7489 §3.2, with the Public Suffix List):
+/// `em123.example.com` aligns with `news.example.com`, `example.co.uk` not with `other.co.uk`.
 pub fn aligns(identity: &str, from: &str, mode: Alignment) -> bool {
     let (i, f) = (identity.to_ascii_lowercase(), from.to_ascii_lowercase());
     match mode {
         Alignment::Strict => i == f,
-        Alignment::Relaxed => {
-            i == f || i.ends_with(&format!(".{f}")) || f.ends_with(&format!(".{i}"))
-        }
+        Alignment::Relaxed => organizational_domain(&i) == organizational_domain(&f),
     }
 }
 
@@ -205,6 +233,33 @@ mod tests {
         assert!(aligns("example.com", "example.com", Alignment::Strict));
         assert!(!aligns("pm.mtasv.net", "example.com", Alignment::Relaxed));
         assert!(!aligns("badexample.com", "example.com", Alignment::Relaxed));
+    }
+
+    #[test]
+    fn relaxed_alignment_compares_organizational_domains() {
+        // Siblings under one organizational domain align; the From domain may be a subdomain.
+        assert!(aligns(
+            "em123.example.com",
+            "news.example.com",
+            Alignment::Relaxed
+        ));
+        assert!(aligns(
+            "example.com",
+            "news.example.com",
+            Alignment::Relaxed
+        ));
+        // Under a multi-label public suffix the organizational domain is one label below it.
+        assert!(aligns(
+            "bounces.shop.example.co.uk",
+            "example.co.uk",
+            Alignment::Relaxed
+        ));
+        assert!(!aligns("example.co.uk", "other.co.uk", Alignment::Relaxed));
+        assert!(!aligns(
+            "alice.github.io",
+            "bob.github.io",
+            Alignment::Relaxed
+        ));
     }
 
     proptest! {

@@ -5,8 +5,8 @@
 //! apart) or *failed* (timeout, SERVFAIL, refused, network): "missing" means "add the record", "failed"
 //! means "could not check — try again", and the two are never confused.
 //!
-//! No answer is cached inside the app: every audit builds a fresh resolver, its cache is capped at a
-//! zero TTL, so a re-check after the admin adds a record asks DNS again.
+//! No answer is cached inside the app: every audit builds a fresh resolver with no cache, so a
+//! re-check after the admin adds a record asks DNS again.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -146,9 +146,10 @@ fn name_server(addr: SocketAddr) -> NameServerConfig {
 fn options(settings: &ResolverSettings, options: &mut ResolverOpts) {
     options.timeout = settings.timeout;
     options.attempts = settings.attempts.max(1);
-    // No cache across checks: a record added a second ago must be seen.
+    // No cache across checks: a record added a second ago must be seen. (Every audit builds its
+    // own resolver too.) Positive TTLs are not capped: hickory would rewrite the records' TTLs to
+    // the cap, and the TTL a caching resolver gives is how long it may still serve an old value.
     options.cache_size = 0;
-    options.positive_max_ttl = Some(Duration::ZERO);
     options.negative_max_ttl = Some(Duration::ZERO);
     options.preserve_intermediates = true;
     options.use_hosts_file = ResolveHosts::Never;

@@ -5,6 +5,10 @@
 //! error (§4.6.4). `ip4`, `ip6` and `all` cost nothing, and neither does the first TXT query. Terms
 //! after `all` are never evaluated, and `redirect` is ignored when `all` is present (§6.1). Lookups
 //! that come back empty (NXDOMAIN or no records) are *void*; more than 2 is also a permanent error.
+//!
+//! `check` is the check of the sending domain's record built on this parser and walk.
+
+mod check;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -13,6 +17,8 @@ use futures_util::FutureExt;
 use hickory_resolver::proto::rr::RecordType;
 
 use super::resolver::{Answer, DnsResolver};
+
+pub(crate) use check::{check_spf, check_spf_at, provider_verdict};
 
 /// The most DNS-querying terms receivers evaluate.
 pub const LOOKUP_LIMIT: u32 = 10;
@@ -217,6 +223,11 @@ pub struct Walk {
     /// Every domain included or redirected to, anywhere in the tree.
     pub included: Vec<String>,
     pub problems: Vec<WalkProblem>,
+    /// The qualifier of the `all` that ends the evaluation: the record's own, or, for a record
+    /// without one, that of its `redirect=` target (RFC 7208 §6.1). `None`: no `all` at all.
+    pub all: Option<Qualifier>,
+    /// The deprecated `ptr` mechanism is evaluated in the record or its `redirect=` target.
+    pub uses_ptr: bool,
 }
 
 impl Walk {
@@ -236,8 +247,12 @@ pub fn walk<'a>(
     path: Vec<String>,
 ) -> BoxFuture<'a, Walk> {
     async move {
-        let mut walk = Walk::default();
+        let mut walk = Walk {
+            all: record.all(),
+            ..Walk::default()
+        };
         let mut pending = Vec::new();
+        let mut redirect = None;
         for term in record.evaluated() {
             if term.costs_a_lookup() {
                 walk.lookups += 1;
@@ -247,8 +262,14 @@ pub fn walk<'a>(
                     walk.included.push(target.clone());
                     let mut path = path.clone();
                     path.push(domain.to_owned());
-                    pending.push(nested(resolver, target.clone(), path).boxed());
+                    let sub = nested(resolver, target.clone(), path).boxed();
+                    if matches!(term, Term::Redirect(_)) {
+                        redirect = Some(sub);
+                    } else {
+                        pending.push(sub);
+                    }
                 }
+                Term::Ptr => walk.uses_ptr = true,
                 Term::A(target) => {
                     let name = target.clone().unwrap_or_else(|| domain.to_owned());
                     pending.push(void_check(resolver, name, RecordType::A).boxed());
@@ -260,7 +281,19 @@ pub fn walk<'a>(
                 _ => {}
             }
         }
-        for sub in join_all(pending).await {
+        let (subs, redirected) = futures_util::join!(join_all(pending), async {
+            match redirect {
+                Some(sub) => Some(sub.await),
+                None => None,
+            }
+        });
+        for sub in subs {
+            walk.merge(sub);
+        }
+        if let Some(sub) = redirected {
+            // The redirect target's record replaces this one: its `all` and `ptr` are ours.
+            walk.all = sub.all;
+            walk.uses_ptr |= sub.uses_ptr;
             walk.merge(sub);
         }
         walk
@@ -299,6 +332,9 @@ async fn nested(resolver: &DnsResolver, target: String, path: Vec<String>) -> Wa
         [one] => match parse(one) {
             Ok(record) => {
                 let sub = walk_owned(resolver, target, record, path).await;
+                // Kept for a redirect; an include's `all` and `ptr` are its owner's business.
+                walk.all = sub.all;
+                walk.uses_ptr = sub.uses_ptr;
                 walk.merge(sub);
             }
             Err(error) => walk.problems.push(WalkProblem::Syntax {

@@ -129,7 +129,7 @@ pub fn build(spec: &MessageSpec, target: &Target, sent_at: &str) -> Result<Built
         .to(to.clone())
         .subject(format!("Inflowave Setup test message via {provider}"))
         .date_now()
-        .message_id(None)
+        .message_id(Some(message_id_at(&from)))
         .user_agent(format!("Inflowave Setup {}", env!("CARGO_PKG_VERSION")));
     if let Some(stream) = spec.stream.as_deref() {
         builder = builder.raw_header(HeaderValue::new(
@@ -145,6 +145,18 @@ pub fn build(spec: &MessageSpec, target: &Target, sent_at: &str) -> Result<Built
         to: vec![to.email.to_string()],
         bytes: message.formatted(),
     })
+}
+
+/// A Message-ID at the From domain (RFC 5322 §3.6.4), not at this machine's name: receivers'
+/// filters score an id at a bare host name (`@vm`) as "no FQDN". The domain in its A-labels (an
+/// internationalized From domain included); the left part random.
+fn message_id_at(from: &Mailbox) -> String {
+    let domain = from.email.domain();
+    let domain = crate::dns::names::to_ascii(domain).unwrap_or_else(|_| domain.to_owned());
+    let unique: String = std::iter::repeat_with(fastrand::alphanumeric)
+        .take(32)
+        .collect();
+    format!("<{unique}@{domain}>")
 }
 
 fn escape(text: &str) -> String {
@@ -174,6 +186,33 @@ mod tests {
             stream: Some("broadcast-1".into()),
             profile: Some("Prod <main>".into()),
         }
+    }
+
+    #[test]
+    fn the_message_id_is_at_the_from_domain_and_unique() {
+        let id = |from: &str| {
+            let spec = MessageSpec {
+                from: from.into(),
+                ..spec()
+            };
+            let built = build(&spec, &target(), "2026-11-25T10:00:00Z").unwrap();
+            let text = String::from_utf8(built.bytes).unwrap();
+            text.lines()
+                .find_map(|l| l.strip_prefix("Message-ID: "))
+                .unwrap()
+                .to_owned()
+        };
+        let first = id("Ops <ops@Example.com>");
+        assert!(
+            first.starts_with('<') && first.to_ascii_lowercase().ends_with("@example.com>"),
+            "{first}"
+        );
+        assert_ne!(
+            first,
+            id("Ops <ops@example.com>"),
+            "each message has its own id"
+        );
+        assert!(id("ops@bücher.example").ends_with("@xn--bcher-kva.example>"));
     }
 
     #[test]

@@ -12,7 +12,6 @@ use crate::dns::{self, records_table, DnsAudit};
 use crate::finding::{all_passed, Finding, Verdict};
 use crate::profiles::requests::audit_request;
 use crate::provider_api::ProviderRecords;
-use crate::verify::dns_error_finding;
 
 use super::{blocking, cancelled, CheckSettings, CouldNotRun, Services};
 
@@ -77,7 +76,7 @@ pub async fn audit_dns(
             pasted: Vec::new(),
         },
     };
-    audit.domain = dns::normalise_domain(&audit.domain).map_err(|e| dns_error_finding(&e))?;
+    audit.domain = dns::normalise_domain(&audit.domain).map_err(|e| e.to_finding())?;
     for selector in request.selectors.iter().map(|s| s.trim()) {
         if !selector.is_empty() && !audit.dkim_selectors.iter().any(|s| s == selector) {
             audit.dkim_selectors.push(selector.to_owned());
@@ -107,7 +106,7 @@ pub async fn audit_dns(
         () = cancel.cancelled() => return Err(cancelled("dns.cancelled", "DNS check")),
         outcome = dns::audit(&audit, &options) => outcome,
     };
-    let mut audit = outcome.map_err(|e| dns_error_finding(&e))?;
+    let mut audit = outcome.map_err(|e| e.to_finding())?;
     if let Some(records) = &from_provider {
         let disagree =
             records.disagreements(catalogue::name_of(&records.provider), &audit.findings);

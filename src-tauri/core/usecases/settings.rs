@@ -10,7 +10,6 @@ use std::time::Duration;
 use crate::dns::{self, AuditOptions};
 use crate::finding::Finding;
 use crate::smtp::Deadlines;
-use crate::verify::dns_error_finding;
 
 use super::CouldNotRun;
 
@@ -41,7 +40,7 @@ impl CheckSettings {
             .map(dns::parse_server)
             .transpose()
             .and_then(AuditOptions::from_env)
-            .map_err(|e| CouldNotRun(dns_error_finding(&e)))
+            .map_err(|e| CouldNotRun(e.to_finding()))
     }
 
     /// The SMTP deadlines: the given one for every step, else the defaults.
