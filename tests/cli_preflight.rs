@@ -12,7 +12,7 @@ mod smtp;
 
 use api::{key, refused_env, ApiServer};
 use serde_json::Value;
-use smtp::{cli, codes, json_of, Pki};
+use smtp::{all_output, cli, codes, json_of, Pki};
 
 struct Run {
     exit: Option<i32>,
@@ -72,11 +72,7 @@ impl World {
             .timeout(std::time::Duration::from_secs(60))
             .output()
             .expect("runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = all_output(&out);
         assert!(!text.contains(secret), "the key came back out: {text}");
         Run {
             exit: out.status.code(),

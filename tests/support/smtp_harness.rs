@@ -353,6 +353,15 @@ pub fn cli() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("inflowave-setup-cli").expect("the CLI binary is built")
 }
 
+/// Standard output then standard error, as text: what a person (or a leak check) would see.
+pub fn all_output(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 pub fn json_of(output: &[u8]) -> serde_json::Value {
     serde_json::from_slice(output).unwrap_or_else(|e| {
         panic!(
