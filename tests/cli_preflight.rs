@@ -135,6 +135,27 @@ fn a_postmark_server_token_names_its_server_and_checks_the_stream() {
 }
 
 #[test]
+fn a_postmark_smtp_token_is_left_to_the_sign_in_never_called_a_bad_token() {
+    let w = World::start();
+    // Access key as the username, secret key as the password: Postmark's API knows neither.
+    let run = w.ask(
+        "postmark",
+        "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918",
+        &["--username", "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"],
+    );
+    assert_eq!(
+        run.json["preflight"]["reach"], "not_checkable",
+        "{}",
+        run.text
+    );
+    assert!(
+        !run.codes().contains(&"postmark.token_rejected".into()),
+        "{}",
+        run.text
+    );
+}
+
+#[test]
 fn a_sandbox_server_without_smtp_is_reported() {
     let w = World::start();
     let run = w.ask("postmark", &key("PM_SANDBOX"), &[]);

@@ -52,6 +52,7 @@ pub fn run(args: Args) -> u8 {
     let preflight = args.preflight.then(|| PreflightKey {
         provider: args.provider.clone(),
         key: key.clone(),
+        username: args.username.clone(),
         domain: args.domain,
         stream: args.stream,
         settings: args.tls.settings(None),

@@ -174,6 +174,7 @@ async fn ask_provider(
     let subject = provider_api::Subject {
         provider,
         key,
+        username: profile.username.as_deref(),
         domain: Some(profile.domain.as_str()),
         stream: profile.stream.as_deref(),
     };

@@ -30,6 +30,7 @@ pub async fn preflight_key(
     let PreflightRequest {
         provider,
         key,
+        username,
         domain,
         stream,
         operation,
@@ -38,6 +39,7 @@ pub async fn preflight_key(
     let ask = PreflightKey {
         provider,
         key: SecretKey::new(key),
+        username,
         domain,
         stream,
         settings: CheckSettings::default(),

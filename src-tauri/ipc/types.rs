@@ -64,6 +64,9 @@ pub struct PreflightRequest {
     pub provider: String,
     /// Moved into a zeroizing secret as soon as it is deserialized; never sent back.
     pub key: String,
+    /// The username field, when the admin can type one (Postmark: an SMTP Token's access key).
+    #[serde(default)]
+    pub username: Option<String>,
     /// The sending domain, to read the provider's records for it (the DNS step can use them).
     pub domain: Option<String>,
     /// Postmark's message stream id (default: the provider's default stream).

@@ -30,6 +30,9 @@ use client::{Api, ApiClient, Reply, Unanswered};
 pub struct Subject<'a> {
     pub provider: &'static Provider,
     pub key: &'a SecretKey,
+    /// The SMTP username, when the admin gives one: with Postmark, a username that is another
+    /// UUID makes the key an SMTP Token's secret, which no API can check.
+    pub username: Option<&'a str>,
     /// The sending domain, to fetch the provider's records for it.
     pub domain: Option<&'a str>,
     /// Postmark's message stream id (default: the provider's default stream).

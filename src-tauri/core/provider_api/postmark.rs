@@ -6,11 +6,12 @@
 use serde::Deserialize;
 
 use crate::finding::{Finding, Offer};
+use crate::names::is_uuid;
 
 use super::client::{Api, ApiClient, Auth, Reply};
 use super::{
-    get_json, inconclusive, normal_host, parse, unanswered, Preflight, ProviderRecord,
-    ProviderRecords, Subject,
+    get_json, inconclusive, normal_host, not_checkable, parse, unanswered, Preflight,
+    ProviderRecord, ProviderRecords, Subject,
 };
 
 const API: Api = Api::Postmark;
@@ -102,6 +103,18 @@ fn token_refusal(reply: &Reply) -> Option<String> {
 }
 
 pub(super) async fn preflight(client: &ApiClient, subject: &Subject<'_>) -> Preflight {
+    let key = subject.key.expose().trim();
+    if subject
+        .username
+        .map(str::trim)
+        .is_some_and(|u| is_uuid(u) && u != key)
+    {
+        return not_checkable(
+            "The username and the password are two different UUIDs: a per-stream SMTP Token \
+             (access key and secret key), which Postmark's API cannot check; the sign-in check will."
+                .into(),
+        );
+    }
     let reply = match client
         .get(
             API,

@@ -22,6 +22,8 @@ pub const PREFLIGHT_DEADLINE: Duration = Duration::from_secs(5);
 pub struct PreflightKey {
     pub provider: String,
     pub key: SecretKey,
+    /// The SMTP username, when the admin gives one (Postmark: an SMTP Token's access key).
+    pub username: Option<String>,
     /// The sending domain, to read the provider's records for it.
     pub domain: Option<String>,
     /// Postmark's message stream id (default: the provider's default stream).
@@ -64,6 +66,7 @@ pub async fn preflight_key(
     let subject = Subject {
         provider,
         key: &request.key,
+        username: request.username.as_deref(),
         domain: request.domain.as_deref().filter(|d| !d.trim().is_empty()),
         stream: request.stream.as_deref(),
     };
@@ -103,6 +106,7 @@ mod tests {
         let request = PreflightKey {
             provider: "resend".into(),
             key: SecretKey::new("re_cancelled_key_1234567890".into()),
+            username: None,
             domain: None,
             stream: None,
             settings: CheckSettings::default(),
@@ -118,6 +122,7 @@ mod tests {
         let request = PreflightKey {
             provider: "nope".into(),
             key: SecretKey::new("x".into()),
+            username: None,
             domain: None,
             stream: None,
             settings: CheckSettings::default(),

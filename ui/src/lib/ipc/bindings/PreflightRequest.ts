@@ -9,6 +9,10 @@ export type PreflightRequest = { provider: string,
  */
 key: string, 
 /**
+ * The username field, when the admin can type one (Postmark: an SMTP Token's access key).
+ */
+username: string | null, 
+/**
  * The sending domain, to read the provider's records for it (the DNS step can use them).
  */
 domain: string | null, 
