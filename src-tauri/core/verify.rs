@@ -115,9 +115,9 @@ pub async fn verify_profile(
         if key_refused {
             let skipped = Finding::warn(
                 "smtp.sign_in_skipped",
-                "Sign-in was not attempted: the provider refused the key",
-                "The provider's own API refused the key (see the key findings), so an SMTP sign-in \
-                 would fail the same way; it was not attempted.",
+                "Sign-in was not attempted: the provider says this key cannot sign in",
+                "The provider's own API refused the key, or said it may not send (see the key \
+                 findings), so an SMTP sign-in would fail the same way; it was not attempted.",
             )
             .step("Replace the saved key, then verify again.");
             return (vec![skipped], true);

@@ -180,7 +180,8 @@ impl Preflight {
         }
     }
 
-    /// `true` when the provider itself refused the key (its own words): a sign-in would fail too.
+    /// `true` when the provider itself refused the key, or said it may not send (its own words,
+    /// findings that fail and offer a new key): a sign-in would fail too.
     pub fn key_refused(&self) -> bool {
         self.findings
             .iter()
