@@ -127,6 +127,33 @@ describe('wizard frame', () => {
   });
 });
 
+describe('errors', () => {
+  it('a key check that cannot run is shown in the Key step; the rest of the window keeps working', async () => {
+    fake.checkKey.mockRejectedValueOnce(
+      Object.assign(new Error('unknown provider'), {
+        code: 'provider.unknown',
+        finding: { code: 'provider.unknown', severity: 'fail', title: 'There is no provider sendgrid', detail: '', fix: ['Choose a provider from the list.'], area: 'other', offers: [] },
+      }),
+    );
+    render(App);
+    await fireEvent.click(await screen.findByRole('radio', { name: /SendGrid/ }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.paste(screen.getByTestId('key-input'), { clipboardData: { getData: () => 'SG.x' } });
+    await vi.waitFor(() => expect(screen.getByTestId('key-failure')).toHaveTextContent('There is no provider sendgrid'));
+    expect(screen.getByTestId('key-failure')).toHaveTextContent('Choose a provider from the list.');
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Paste your SendGrid API key');
+    expect(screen.queryByText(/could not load/)).toBeNull();
+    expect(screen.getByRole('button', { name: 'Back' })).toBeEnabled();
+  });
+
+  it('only a start-up failure takes the whole window, with the core\'s finding', async () => {
+    fake.startup.mockRejectedValueOnce(Object.assign(new Error('settings unreadable'), { code: 'profile.store_unreadable', finding: null }));
+    render(App);
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('could not load');
+    expect(screen.getByTestId('load-error')).toHaveTextContent('settings unreadable');
+  });
+});
+
 describe('key step for Postmark', () => {
   it('offers an optional username for an SMTP Token and sends none when it is left empty', async () => {
     vi.useFakeTimers();
@@ -230,6 +257,11 @@ describe('home', () => {
     expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Sending domains');
     expect(document.querySelector('[data-profile="example.com"]')).toHaveTextContent('DKIM failing since 3 days ago');
     expect(document.querySelector('[data-profile="b.example"]')).toHaveTextContent('Never verified');
+    // The provider by its catalogue name; the rail marks the home screen, not a wizard step.
+    expect(document.querySelector('[data-profile="example.com"]')).toHaveTextContent('SendGrid · From news@example.com');
+    const rail = screen.getByRole('navigation', { name: 'Setup steps' });
+    expect(rail.querySelector('[aria-current="step"]')).toBeNull();
+    expect(rail.querySelector('[aria-current="page"]')).toHaveTextContent('Sending domains');
     await fireEvent.click(screen.getByRole('button', { name: 'Add a sending domain' }));
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Choose your email provider');
   });
