@@ -58,6 +58,7 @@ const fake = vi.hoisted(() => ({
   cancelOperation: vi.fn(),
   rotateKey: vi.fn(),
   editProfile: vi.fn(),
+  recordChecks: vi.fn(),
 }));
 
 vi.mock('./lib/ipc', () => ({ ipc: fake, IpcFailure: Error }));
@@ -79,7 +80,7 @@ describe('wizard frame', () => {
   it('shows the step rail from the core and starts on the provider step', async () => {
     render(App);
     const rail = await screen.findByRole('navigation', { name: 'Setup steps' });
-    await screen.findByRole('heading', { level: 1 });
+    await screen.findByRole('heading', { level: 1, name: 'Choose your email provider' });
     const labels = Array.from(rail.querySelectorAll('button')).map((b) => b.textContent?.replace(/\s+/g, ' ').trim());
     // Nothing chosen yet: the later steps are marked blocked (for screen readers too).
     const blocked = '(blocked until the current step is complete)';
@@ -149,7 +150,7 @@ describe('errors', () => {
   it('only a start-up failure takes the whole window, with the core\'s finding', async () => {
     fake.startup.mockRejectedValueOnce(Object.assign(new Error('settings unreadable'), { code: 'profile.store_unreadable', finding: null }));
     render(App);
-    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('could not load');
+    await vi.waitFor(() => expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('could not load'));
     expect(screen.getByTestId('load-error')).toHaveTextContent('settings unreadable');
   });
 });
@@ -254,7 +255,8 @@ describe('home', () => {
       findings: [],
     });
     render(App);
-    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Sending domains');
+    // (The loading screen's heading comes first: wait for the home screen's.)
+    await vi.waitFor(() => expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Sending domains'));
     expect(document.querySelector('[data-profile="example.com"]')).toHaveTextContent('DKIM failing since 3 days ago');
     expect(document.querySelector('[data-profile="b.example"]')).toHaveTextContent('Never verified');
     // The provider by its catalogue name; the rail marks the home screen, not a wizard step.

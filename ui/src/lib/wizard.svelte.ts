@@ -79,7 +79,7 @@ export class Wizard {
     if (id === 'keychain') return this.saved?.ok === true;
     if (id === 'dns') return this.dns.finished;
     if (id === 'test') return this.running === false && (this.smtp.signIn !== null || this.smtp.sent !== null);
-    return true;
+    return !this.finishing;
   }
 
   /** The last step shows Finish instead of Next. */
@@ -98,15 +98,34 @@ export class Wizard {
     else this.current += 1;
   }
 
-  /** Ends the wizard on the home screen, with the new profile (and its checks) listed. */
+  /** Finish was pressed and the home screen is being prepared. */
+  finishing = $state(false);
+
+  /** Ends the wizard on the home screen, with the new profile listed and the checks it ran here
+   *  (DNS, the latest sign-in or test message) recorded in its history. */
   async finish(): Promise<void> {
-    this.showHome();
+    if (this.finishing) return;
+    this.finishing = true;
+    const profile = this.savedProfile?.name;
+    const smtp = this.smtp.sent ?? this.smtp.signIn;
+    const findings = [...(this.dns.audit?.findings ?? []), ...(smtp?.findings ?? [])];
+    this.errors.clearAll();
+    if (profile !== undefined && findings.length > 0) {
+      try {
+        await this.ipc.recordChecks({ profile, outcomes: findings.map(({ code, severity }) => ({ code, severity })) });
+      } catch (error) {
+        this.errors.handle('record', error);
+      }
+    }
+    // The list is read before the home screen shows, so it never shows without the new profile.
     await this.refreshProfiles();
+    this.showHome();
+    this.finishing = false;
   }
 
   /** The home screen: the saved sending domains. */
   showHome(): void {
-    this.startNew();
+    this.resetWizard();
     this.mode = 'home';
   }
 
@@ -131,6 +150,13 @@ export class Wizard {
 
   /** Starts the wizard from the first step for a new sending domain. */
   startNew(): void {
+    this.resetWizard();
+    this.errors.clearAll();
+    this.mode = 'wizard';
+  }
+
+  /** Forgets everything the wizard was given and found. */
+  private resetWizard(): void {
     this.current = 0;
     this.providerId = null;
     this.key = '';
@@ -138,8 +164,6 @@ export class Wizard {
     this.keyReport = null;
     this.saved = null;
     this.resetChecks();
-    this.errors.clearAll();
-    this.mode = 'wizard';
   }
 
   /** Reads the saved profiles again (after a re-verification recorded its results). */

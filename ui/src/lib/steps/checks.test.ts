@@ -49,6 +49,7 @@ function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
     setProfilePort: vi.fn(),
     rotateKey: vi.fn(),
     editProfile: vi.fn(),
+    recordChecks: vi.fn().mockResolvedValue(null),
     ...overrides,
   };
 }
@@ -380,9 +381,15 @@ describe('Done step', () => {
 });
 
 describe('the end of the wizard', () => {
-  it('Finish on the last step reads the profiles again and opens the home screen', async () => {
-    const ipc = fakeIpc({ listProfiles: vi.fn().mockResolvedValue({ profiles: [profile], summaries: [], findings: [] }) });
+  it('Finish records the wizard\'s own checks in the history, reads the profiles again and opens the home screen', async () => {
+    const ipc = fakeIpc({
+      listProfiles: vi.fn().mockResolvedValue({ profiles: [profile], summaries: [], findings: [] }),
+      auditDns: vi.fn().mockResolvedValue(noDmarc),
+      smtpCheck: vi.fn().mockResolvedValue(report('send_test', [{ code: 'smtp.message_accepted', severity: 'pass', title: 'Accepted', detail: '', fix: [], area: 'smtp', offers: [] }])),
+    });
     const wizard = savedWizard(ipc);
+    await wizard.dns.run();
+    await wizard.smtp.run('send_test');
     wizard.steps = [{ id: 'provider', title: 'Provider' }, { id: 'done', title: 'Done' }];
     wizard.current = 1;
     expect(wizard.last).toBe(true);
@@ -390,5 +397,15 @@ describe('the end of the wizard', () => {
     await vi.waitFor(() => expect(wizard.profiles).toEqual([profile]));
     expect(wizard.mode).toBe('home');
     expect(wizard.savedProfile).toBeNull();
+    expect(ipc.recordChecks).toHaveBeenCalledWith({
+      profile: 'nodmarc.test',
+      outcomes: [
+        { code: 'spf.ok', severity: 'pass' },
+        { code: 'dkim.ok', severity: 'pass' },
+        { code: 'dkim.ok', severity: 'pass' },
+        { code: 'dmarc.missing', severity: 'fail' },
+        { code: 'smtp.message_accepted', severity: 'pass' },
+      ],
+    });
   });
 });
