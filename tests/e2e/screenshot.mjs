@@ -43,6 +43,11 @@ try {
   await shot('5-test');
   await next(app, 'Done');
   await shot('6-done');
+  // Finish: the home screen lists the new sending domain, the wizard's own checks counted.
+  await app.click('nav.actions button.primary');
+  await app.until(async () => ((await app.text('h1')) === 'Sending domains' ? true : null), 'the home screen');
+  await app.until(async () => ((await app.text('[data-profile="nodmarc.test"] .status')).includes('Never') ? null : true), 'the recorded checks');
+  await shot('7-home');
   // The README's lead picture: the provider step.
   const lead = join(dirname(outDir), 'screenshot.png');
   copyFileSync(join(outDir, '1-provider.png'), lead);
