@@ -170,6 +170,7 @@ test('key step: idle, checking, failing, passed with a warning, and a check that
   checkKey = { provider: 'sendgrid', ok: false, masked: null, findings: [finding('sendgrid.key_length', 'fail', 'key', 'The key is 68 characters; SendGrid keys are 69', { detail: 'A character was lost when copying.', fix: ['Copy the whole key again from Settings → API Keys.'] })] };
   await p.getByTestId('key-input').fill(KEY.slice(0, 68));
   await p.locator('[data-code="sendgrid.key_length"]').waitFor();
+  await p.getByText('Checking…').waitFor({ state: 'detached' });
   await check(p, 'key-failing');
   checkKey = {
     ...keyOk,
@@ -180,10 +181,12 @@ test('key step: idle, checking, failing, passed with a warning, and a check that
   };
   await p.getByTestId('key-input').fill(`${KEY} `);
   await p.locator('[data-code="key.surrounding_whitespace"]').waitFor();
+  await p.getByText('Checking…').waitFor({ state: 'detached' });
   await check(p, 'key-warning', { dark: true, small: true });
   checkKey = { error: { code: 'provider.unknown', message: 'There is no provider sendgrid', finding: finding('provider.unknown', 'fail', 'other', 'There is no provider called sendgrid', { fix: ['Choose a provider from the list.'] }) } };
   await p.getByTestId('key-input').fill(KEY);
   await p.getByTestId('key-failure').waitFor();
+  await p.getByText('Checking…').waitFor({ state: 'detached' });
   assert.equal(await p.getByRole('heading', { level: 1 }).textContent(), 'Paste your SendGrid API key', 'the step stays');
   await check(p, 'key-could-not-run');
   await context.close();
