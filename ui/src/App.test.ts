@@ -288,6 +288,22 @@ describe('home', () => {
     expect(fake.listProfiles).toHaveBeenCalledTimes(2); // on opening, and again after the run recorded it
   });
 
+  it('a re-verification that could not run says so, apart from what failed', async () => {
+    const profile = { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] };
+    fake.listProfiles.mockResolvedValue({ profiles: [profile], summaries: [], findings: [] });
+    fake.verifyProfiles.mockResolvedValue({ ok: false, could_not_run: true, profiles: [
+      {
+        profile: 'example.com', provider: 'sendgrid', domain: 'example.com', ok: false, could_not_run: true,
+        verified_at: new Date().toISOString(), previous_at: null, elapsed_ms: 300, changes: [],
+        findings: [{ code: 'keychain.locked', severity: 'fail', title: 'The keychain is locked', detail: '', fix: ['Unlock it'], area: 'keychain', offers: [] }],
+      },
+    ] });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Re-verify example.com' }));
+    await vi.waitFor(() => expect(screen.getByTestId('could-not-run-example.com')).toHaveTextContent('Not everything could be checked'));
+    expect(document.querySelector('[data-code="keychain.locked"]')).toHaveTextContent('The keychain is locked');
+  });
+
   it('edits a profile: the core checks the change and the list is read again', async () => {
     const profile = { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] };
     fake.listProfiles.mockResolvedValue({ profiles: [profile], summaries: [], findings: [] });
