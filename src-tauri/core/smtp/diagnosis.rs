@@ -167,8 +167,9 @@ pub fn diagnose(error: &SessionError, ctx: &Context<'_>) -> Finding {
                 ),
             };
             Finding::fail("smtp.tls_mode_mismatch", title, detail).step(format!(
-                "Use {} on port {port}: set the profile's TLS to it.",
-                describe_tls(*speaks)
+                "Use {} on port {port} (--tls {}).",
+                describe_tls(*speaks),
+                speaks.as_str()
             ))
         }
         SessionError::Tls { host, problem } => tls_finding(host, problem, ctx),
@@ -659,7 +660,7 @@ mod tests {
             &t,
             false,
         );
-        assert!(f.fix[0].starts_with("Use implicit TLS"), "{:?}", f.fix);
+        assert!(f.fix[0].contains("--tls implicit"), "{:?}", f.fix);
         let f = code(
             &SessionError::TlsModeMismatch {
                 chosen: TlsMode::Implicit,
@@ -668,6 +669,6 @@ mod tests {
             &t,
             false,
         );
-        assert!(f.fix[0].starts_with("Use STARTTLS"), "{:?}", f.fix);
+        assert!(f.fix[0].contains("--tls starttls"), "{:?}", f.fix);
     }
 }

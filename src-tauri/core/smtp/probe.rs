@@ -246,9 +246,11 @@ fn summarize(host: &str, probes: &[PortProbe], targets: &[Target]) -> Vec<Findin
                 ),
             )
             .step(format!(
-                "Use port {} with {}.",
+                "Use port {} with {} (--port {} --tls {}).",
                 alt.port,
-                describe_tls(alt.tls)
+                describe_tls(alt.tls),
+                alt.port,
+                alt.tls.as_str()
             ))
             .step(format!(
                 "Or ask your network administrator to allow outbound TCP to {host} on port {}.",
