@@ -18,6 +18,7 @@ fn main() {
             "cancel_operation",
             "verify_profiles",
             "set_profile_port",
+            "record_checks",
             "open_provider_page",
             "startup",
             "rotate_key",

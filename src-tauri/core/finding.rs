@@ -92,6 +92,11 @@ impl Area {
         }
     }
 
+    /// Whether the DNS audit checks this area (the window lists these while the audit runs).
+    pub fn checked_by_dns_audit(self) -> bool {
+        matches!(self, Area::Spf | Area::Dkim | Area::Dns | Area::Dmarc)
+    }
+
     /// The area for people ("DKIM").
     pub fn label(self) -> &'static str {
         match self {
@@ -115,6 +120,8 @@ impl Area {
 pub struct AreaInfo {
     pub area: Area,
     pub label: String,
+    /// Checked by the DNS audit: the DNS step shows these areas while it runs.
+    pub dns: bool,
 }
 
 /// Every area with its label, in reading order.
@@ -124,6 +131,7 @@ pub fn areas() -> Vec<AreaInfo> {
         .map(|&area| AreaInfo {
             area,
             label: area.label().to_owned(),
+            dns: area.checked_by_dns_audit(),
         })
         .collect()
 }
@@ -290,6 +298,16 @@ mod tests {
             Finding::fail("verify.cancelled", "t", "d").area,
             Area::Other
         );
+    }
+
+    #[test]
+    fn the_dns_step_lists_the_record_areas_while_the_audit_runs() {
+        let dns: Vec<Area> = areas()
+            .into_iter()
+            .filter(|a| a.dns)
+            .map(|a| a.area)
+            .collect();
+        assert_eq!(dns, [Area::Spf, Area::Dkim, Area::Dns, Area::Dmarc]);
     }
 
     #[test]

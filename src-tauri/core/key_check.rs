@@ -95,8 +95,14 @@ pub fn validate(provider: &Provider, username: Option<&str>, pasted: &SecretKey)
             "key.looks_valid",
             format!("The {} looks right", provider.key_label),
             format!(
-                "{} characters, no stray whitespace. Only signing in proves it works: that is the test step.",
-                trimmed.chars().count()
+                "{} characters{}. Only signing in proves it works: that is the test step.",
+                trimmed.chars().count(),
+                // One verdict per fact: the warning above already says whitespace was removed.
+                if trimmed.len() == raw.len() {
+                    ", no stray whitespace"
+                } else {
+                    " once the whitespace around it is removed"
+                }
             ),
         ));
         let key = Some(SecretKey::new(trimmed.to_owned()));

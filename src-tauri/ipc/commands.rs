@@ -7,13 +7,13 @@ use inflowave_core::catalogue::{self, Provider};
 use inflowave_core::profiles::Profile;
 use inflowave_core::secret::SecretKey;
 use inflowave_core::usecases::{
-    self as uc, CouldNotRun, EditProfile, KeepPort, KeyCheckReport, ProfileList, RotateKey,
-    SaveProfile, Services, Startup,
+    self as uc, CouldNotRun, EditProfile, KeepPort, KeyCheckReport, ProfileList, RecordChecks,
+    RotateKey, SaveProfile, Services, Startup,
 };
 
 use super::types::{
-    CheckKeyRequest, EditProfileRequest, IpcError, ProviderPage, RemoveProfileReply,
-    RotateKeyRequest, SaveProfileReply, SaveProfileRequest, SetPortRequest,
+    CheckKeyRequest, EditProfileRequest, IpcError, ProviderPage, RecordChecksRequest,
+    RemoveProfileReply, RotateKeyRequest, SaveProfileReply, SaveProfileRequest, SetPortRequest,
 };
 
 /// Runs a blocking use case (keychain, files) off the async runtime's worker threads.
@@ -138,6 +138,19 @@ pub async fn set_profile_port(
         port: request.port,
     };
     Ok(blocking(&services, move |s| uc::keep_port(s, request)).await??)
+}
+
+/// Finish: records the wizard's own checks of the new profile in its history.
+#[tauri::command]
+pub async fn record_checks(
+    request: RecordChecksRequest,
+    services: State<'_, Services>,
+) -> Result<(), IpcError> {
+    let request = RecordChecks {
+        profile: request.profile,
+        outcomes: request.outcomes,
+    };
+    Ok(blocking(&services, move |s| uc::record_checks(s, request)).await??)
 }
 
 /// Opens one of a provider's dashboard pages (from the catalogue) in the system browser. The window

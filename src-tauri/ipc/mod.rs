@@ -32,6 +32,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             commands::list_profiles,
             commands::remove_profile,
             commands::set_profile_port,
+            commands::record_checks,
             commands::open_provider_page,
             checks::preflight_key,
             checks::audit_dns,

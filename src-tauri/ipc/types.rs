@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 use inflowave_core::finding::Finding;
 use inflowave_core::profiles::service::{ProfileEdit, SaveError, Saved};
-use inflowave_core::profiles::{NewProfile, Profile};
+use inflowave_core::profiles::{NewProfile, Outcome, Profile};
 use inflowave_core::provider_api::ProviderRecords;
 use inflowave_core::smtp::Action;
 use inflowave_core::usecases::CouldNotRun;
@@ -213,6 +213,16 @@ pub struct VerifyRequest {
 pub struct SetPortRequest {
     pub profile: String,
     pub port: u16,
+}
+
+/// Finish: the wizard's checks of the new profile, to record in its history.
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RecordChecksRequest {
+    pub profile: String,
+    /// Each finding's code and severity, as the checks reported them.
+    pub outcomes: Vec<Outcome>,
 }
 
 /// A provider dashboard page the window may open in the system browser.

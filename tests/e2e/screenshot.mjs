@@ -13,16 +13,21 @@ const srv = await servers({ verified: ['ops@nodmarc.test'] });
 let app;
 try {
   app = await launch({ keyring: true, env: srv.env });
+  // WebKitWebDriver's screenshot waits for a repaint, which a page that has stopped changing (no
+  // caret blinking, nothing animating) never makes: keep one invisible pixel moving for a few frames.
+  const repaint =
+    "const el = document.createElement('div');" +
+    "el.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;pointer-events:none';" +
+    'document.body.append(el); let n = 0;' +
+    "(function f() { el.style.transform = 'translateX(' + (n++ % 2) + 'px)'; if (n < 240) requestAnimationFrame(f); else el.remove(); })();";
   const shot = async (name) => {
-    // WebKitWebDriver's screenshot sometimes waits for a repaint that never comes on a page that has
-    // stopped changing: retry after nudging the page into painting again.
     let png;
     for (let attempt = 1; !png; attempt += 1) {
+      await app.execute(repaint);
       try {
         png = await app.screenshot({ timeoutMs: 8_000 });
       } catch (error) {
         if (attempt >= 4) throw error;
-        await app.execute('document.body.style.opacity = document.body.style.opacity === "0.999" ? "" : "0.999";');
       }
     }
     const file = join(outDir, `${name}.png`);
@@ -43,6 +48,11 @@ try {
   await shot('5-test');
   await next(app, 'Done');
   await shot('6-done');
+  // Finish: the home screen lists the new sending domain, the wizard's own checks counted.
+  await app.click('nav.actions button.primary');
+  await app.until(async () => ((await app.text('h1')) === 'Sending domains' ? true : null), 'the home screen');
+  await app.until(async () => ((await app.text('[data-profile="nodmarc.test"] .status')).includes('Never') ? null : true), 'the recorded checks');
+  await shot('7-home');
   // The README's lead picture: the provider step.
   const lead = join(dirname(outDir), 'screenshot.png');
   copyFileSync(join(outDir, '1-provider.png'), lead);

@@ -2,82 +2,12 @@
 // Tauri's mock layer: layout at the window's default and minimum sizes, light and dark, and the flow
 // through the first three steps. Screenshots go to target/ui-screenshots/ as artifacts.
 //   npm --prefix ui run test:browser   (builds with --mode browser-test first)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { KEY, SHOTS, noHorizontalOverflow, page, startBrowser } from './harness.mjs';
 
-const ROOT = resolve(import.meta.dirname, '../../target/ui-browser-test');
-const SHOTS = resolve(import.meta.dirname, '../../target/ui-screenshots');
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
-const KEY = 'SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij-_01234';
-
-let server;
-let browser;
-let base;
-
-before(async () => {
-  assert.ok(existsSync(join(ROOT, 'index.html')), `build the browser-test bundle into ${ROOT} first`);
-  server = createServer((req, res) => {
-    const path = join(ROOT, new URL(req.url, 'http://x').pathname === '/' ? 'index.html' : new URL(req.url, 'http://x').pathname);
-    if (!path.startsWith(ROOT) || !existsSync(path)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 30_000,
-  });
-  mkdirSync(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await new Promise((r) => server?.close(r));
-});
-
-const sendgrid = {
-  id: 'sendgrid', name: 'SendGrid', best_for: 'Transactional and bulk mail from one account.',
-  hosts: [{ host: 'smtp.sendgrid.net', label: 'all mail' }],
-  ports: [{ port: 587, tls: 'starttls' }, { port: 465, tls: 'implicit' }],
-  username: { kind: 'literal', value: 'apikey' }, key_rule: 'sendgrid_api_key', key_label: 'API key',
-  key_hint: 'Settings → API Keys → Create API Key.', why: 'The username is the literal word apikey.',
-  dns: [], links: null, limits: [{ label: 'Messages per SMTP connection', value: '5,000' }], message_streams: false, supported: true, note: null,
-};
-const steps = ['provider', 'key', 'keychain', 'dns', 'test', 'done'].map((id, i) => ({ id, title: ['Provider', 'Key', 'Keychain', 'DNS', 'Test message', 'Done'][i] }));
-
-/** A page whose IPC answers come from `answer(command, args)`. */
-async function page({ width = 960, height = 700, colorScheme = 'light', answer = () => undefined } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
-  const p = await context.newPage();
-  const calls = [];
-  await p.exposeFunction('__inflowaveMock', (command, args) => {
-    calls.push({ command, args });
-    const custom = answer(command, args);
-    if (custom !== undefined) return custom;
-    switch (command) {
-      case 'startup':
-        return { value: { info: { name: 'Inflowave Setup', version: '0', steps, areas: [], smtp_stages: [] }, providers: [sendgrid], profiles: { profiles: [], summaries: [], findings: [] } } };
-      case 'list_providers': return { value: [sendgrid] };
-      case 'list_profiles': return { value: { profiles: [], summaries: [], findings: [] } };
-      default: return { error: { code: 'test.unexpected', message: `unexpected command ${command}` } };
-    }
-  });
-  await p.goto(base);
-  await p.getByRole('heading', { level: 1 }).waitFor();
-  return { p, calls, context };
-}
-
-async function noHorizontalOverflow(p) {
-  return p.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
-}
+startBrowser();
 
 test('the provider step fits the default and the minimum window, light and dark', async () => {
   for (const [width, height, scheme] of [[960, 700, 'light'], [720, 540, 'light'], [960, 700, 'dark']]) {

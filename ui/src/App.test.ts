@@ -58,6 +58,7 @@ const fake = vi.hoisted(() => ({
   cancelOperation: vi.fn(),
   rotateKey: vi.fn(),
   editProfile: vi.fn(),
+  recordChecks: vi.fn(),
 }));
 
 vi.mock('./lib/ipc', () => ({ ipc: fake, IpcFailure: Error }));
@@ -79,7 +80,7 @@ describe('wizard frame', () => {
   it('shows the step rail from the core and starts on the provider step', async () => {
     render(App);
     const rail = await screen.findByRole('navigation', { name: 'Setup steps' });
-    await screen.findByRole('heading', { level: 1 });
+    await screen.findByRole('heading', { level: 1, name: 'Choose your email provider' });
     const labels = Array.from(rail.querySelectorAll('button')).map((b) => b.textContent?.replace(/\s+/g, ' ').trim());
     // Nothing chosen yet: the later steps are marked blocked (for screen readers too).
     const blocked = '(blocked until the current step is complete)';
@@ -124,6 +125,33 @@ describe('wizard frame', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Back' }));
     expect(screen.getByRole('radio', { name: /SendGrid/ })).toBeChecked();
+  });
+});
+
+describe('errors', () => {
+  it('a key check that cannot run is shown in the Key step; the rest of the window keeps working', async () => {
+    fake.checkKey.mockRejectedValueOnce(
+      Object.assign(new Error('unknown provider'), {
+        code: 'provider.unknown',
+        finding: { code: 'provider.unknown', severity: 'fail', title: 'There is no provider sendgrid', detail: '', fix: ['Choose a provider from the list.'], area: 'other', offers: [] },
+      }),
+    );
+    render(App);
+    await fireEvent.click(await screen.findByRole('radio', { name: /SendGrid/ }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.paste(screen.getByTestId('key-input'), { clipboardData: { getData: () => 'SG.x' } });
+    await vi.waitFor(() => expect(screen.getByTestId('key-failure')).toHaveTextContent('There is no provider sendgrid'));
+    expect(screen.getByTestId('key-failure')).toHaveTextContent('Choose a provider from the list.');
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Paste your SendGrid API key');
+    expect(screen.queryByText(/could not load/)).toBeNull();
+    expect(screen.getByRole('button', { name: 'Back' })).toBeEnabled();
+  });
+
+  it('only a start-up failure takes the whole window, with the core\'s finding', async () => {
+    fake.startup.mockRejectedValueOnce(Object.assign(new Error('settings unreadable'), { code: 'profile.store_unreadable', finding: null }));
+    render(App);
+    await vi.waitFor(() => expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('could not load'));
+    expect(screen.getByTestId('load-error')).toHaveTextContent('settings unreadable');
   });
 });
 
@@ -227,9 +255,15 @@ describe('home', () => {
       findings: [],
     });
     render(App);
-    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Sending domains');
+    // (The loading screen's heading comes first: wait for the home screen's.)
+    await vi.waitFor(() => expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Sending domains'));
     expect(document.querySelector('[data-profile="example.com"]')).toHaveTextContent('DKIM failing since 3 days ago');
     expect(document.querySelector('[data-profile="b.example"]')).toHaveTextContent('Never verified');
+    // The provider by its catalogue name; the rail marks the home screen, not a wizard step.
+    expect(document.querySelector('[data-profile="example.com"]')).toHaveTextContent('SendGrid · From news@example.com');
+    const rail = screen.getByRole('navigation', { name: 'Setup steps' });
+    expect(rail.querySelector('[aria-current="step"]')).toBeNull();
+    expect(rail.querySelector('[aria-current="page"]')).toHaveTextContent('Sending domains');
     await fireEvent.click(screen.getByRole('button', { name: 'Add a sending domain' }));
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Choose your email provider');
   });
@@ -252,6 +286,22 @@ describe('home', () => {
     await vi.waitFor(() => expect(screen.getByTestId('result-example.com')).toHaveTextContent('DMARC: pass → fail'));
     expect(document.querySelector('[data-code="dmarc.missing"]')).toHaveTextContent('No DMARC record');
     expect(fake.listProfiles).toHaveBeenCalledTimes(2); // on opening, and again after the run recorded it
+  });
+
+  it('a re-verification that could not run says so, apart from what failed', async () => {
+    const profile = { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] };
+    fake.listProfiles.mockResolvedValue({ profiles: [profile], summaries: [], findings: [] });
+    fake.verifyProfiles.mockResolvedValue({ ok: false, could_not_run: true, profiles: [
+      {
+        profile: 'example.com', provider: 'sendgrid', domain: 'example.com', ok: false, could_not_run: true,
+        verified_at: new Date().toISOString(), previous_at: null, elapsed_ms: 300, changes: [],
+        findings: [{ code: 'keychain.locked', severity: 'fail', title: 'The keychain is locked', detail: '', fix: ['Unlock it'], area: 'keychain', offers: [] }],
+      },
+    ] });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Re-verify example.com' }));
+    await vi.waitFor(() => expect(screen.getByTestId('could-not-run-example.com')).toHaveTextContent('Not everything could be checked'));
+    expect(document.querySelector('[data-code="keychain.locked"]')).toHaveTextContent('The keychain is locked');
   });
 
   it('edits a profile: the core checks the change and the list is read again', async () => {

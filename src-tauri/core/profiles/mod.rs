@@ -130,7 +130,7 @@ pub fn endpoint_on_port(profile: &Profile, port: u16) -> Result<Endpoint, Findin
                 profile.name
             ),
         )
-        .step("Add the profile again with --host."));
+        .step("Add the profile again with the SMTP server's host name."));
     };
     if port == 0 {
         return Err(Finding::fail(

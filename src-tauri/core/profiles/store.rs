@@ -129,7 +129,7 @@ impl StoreError {
     pub fn to_finding(&self) -> Finding {
         match self {
             StoreError::Exists(name) => Finding::fail("profile.exists", "A profile with this name already exists", self.to_string())
-                .step(format!("Choose another --name, or remove the old one: inflowave-setup-cli profile remove {name}")),
+                .step(format!("Choose another profile name, or remove the profile {name} first.")),
             StoreError::NotFound(_) => Finding::fail("profile.not_found", "No such profile", self.to_string())
                 .step("List the saved profiles: inflowave-setup-cli profile list"),
             StoreError::Busy { .. } => Finding::fail("profile.file_busy", "The profiles file is locked by another process", self.to_string())

@@ -102,7 +102,7 @@ pub fn diagnose(error: &SessionError, ctx: &Context<'_>) -> Finding {
                 step.describe()
             ),
         )
-        .step("Try again; if it persists, try another port or raise --timeout."),
+        .step("Try again; if it persists, try another of the provider's ports, or allow the check more time."),
         SessionError::Closed { step } => Finding::fail(
             "smtp.connection_dropped",
             format!("The connection dropped at {}", step.describe()),
@@ -205,7 +205,7 @@ fn tls_finding(host: &str, problem: &TlsProblem, ctx: &Context<'_>) -> Finding {
             "Its chain does not lead to a certificate authority this computer trusts. On a corporate \
              network a TLS-inspecting proxy often re-signs connections with its own CA.",
         )
-        .step("If your company inspects TLS, get its CA certificate (PEM) and add it with --ca-file.")
+        .step("If your company inspects TLS, get its CA certificate (PEM) and add it as an extra trusted certificate authority.")
         .step("Otherwise check the host name: you may be talking to the wrong server."),
         TlsProblem::Expired | TlsProblem::NotYetValid => Finding::fail(
             "smtp.tls_cert_expired",
@@ -220,14 +220,14 @@ fn tls_finding(host: &str, problem: &TlsProblem, ctx: &Context<'_>) -> Finding {
             "The server answered the TLS hello with plain text (a garbled TLS record): it expects \
              STARTTLS after a plain connect.",
         )
-        .step("Use STARTTLS on this port (--tls starttls), or port 465 with implicit TLS."),
+        .step("Use STARTTLS on this port, or port 465 with implicit TLS."),
         TlsProblem::Revoked | TlsProblem::OtherCertificate(_) | TlsProblem::Alert(_) | TlsProblem::Other(_) => {
             Finding::fail(
                 "smtp.tls_failed",
                 format!("TLS with {host} failed"),
                 format!("The TLS handshake failed: {}.", describe_problem(problem)),
             )
-            .step("Check the host and port; if a proxy intercepts TLS, add its CA with --ca-file.")
+            .step("Check the host and port; if a proxy intercepts TLS, add its CA certificate as an extra trusted certificate authority.")
         }
     }
 }

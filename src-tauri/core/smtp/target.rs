@@ -66,7 +66,7 @@ pub const KEY_AS_USERNAME: &str = "(the key itself)";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
     /// The provider has no fixed host (custom SMTP) and none was given.
-    #[error("{provider} has no fixed SMTP host: give one with --host.")]
+    #[error("{provider} has no fixed SMTP host: give the SMTP server's host name.")]
     HostMissing { provider: &'static str },
     /// The host still holds a placeholder such as `{region}`.
     #[error("The host {host} holds a placeholder: fill in your region.")]
@@ -249,7 +249,7 @@ impl TargetError {
                 "A username is needed",
                 self.to_string(),
             )
-            .step("Give the SMTP username with --username."),
+            .step("Give the SMTP username in the profile."),
             TargetError::UsernameInvalid => Finding::fail(
                 "smtp.header_injection",
                 "A line break in the username",

@@ -13,6 +13,7 @@
 //! | checks sign-in or sends a test message | [`check_smtp`] |
 //! | finds a port that answers | [`probe_ports`] |
 //! | re-verifies profiles | [`verify_profiles`] |
+//! | finishes the wizard (its checks count in the history) | [`record_checks`] |
 //!
 //! Functions that touch the keychain or the profiles file block (the window runs them on a blocking
 //! thread); checks that wait on the network are `async`, take a [`CancellationToken`] and have
@@ -45,7 +46,9 @@ pub use profile::{
 pub use settings::{CheckSettings, EXTRA_CA_ENV};
 pub use smtp_check::{check_smtp, CheckSmtp, EndpointOverride, SmtpSubject};
 pub use startup::{providers, startup, Startup};
-pub use verification::{verify_profiles, Selection, VerifyProfiles, VerifyReport};
+pub use verification::{
+    record_checks, verify_profiles, RecordChecks, Selection, VerifyProfiles, VerifyReport,
+};
 
 use crate::finding::Finding;
 use crate::keychain::{OsKeychain, SecretStore};

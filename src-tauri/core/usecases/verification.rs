@@ -8,6 +8,7 @@ use ts_rs::TS;
 
 use crate::finding::Finding;
 use crate::profiles::store::StoreError;
+use crate::profiles::{now, Outcome, Verification};
 use crate::verify::{self, ProfileVerification, VerifyOptions};
 
 use super::{blocking, CheckSettings, CouldNotRun, Services, PREFLIGHT_DEADLINE};
@@ -103,4 +104,93 @@ pub async fn verify_profiles(
         could_not_run: profiles.iter().any(|r| r.could_not_run),
         profiles,
     })
+}
+
+/// The checks the wizard ran for a new profile (its DNS audit, sign-in check, test message),
+/// recorded as one verification when the admin finishes the wizard, so the home screen counts them
+/// and the next re-verification compares with them.
+#[derive(Debug, Clone)]
+pub struct RecordChecks {
+    pub profile: String,
+    /// The outcomes of the checks' findings, as they came from [`audit_dns`](super::audit_dns) and
+    /// [`check_smtp`](super::check_smtp).
+    pub outcomes: Vec<Outcome>,
+}
+
+/// Records `request.outcomes` in the profile's history (nothing when no check ran).
+pub fn record_checks(services: &Services, request: RecordChecks) -> Result<(), CouldNotRun> {
+    if request.outcomes.is_empty() {
+        return Ok(());
+    }
+    let record = Verification {
+        at: now(),
+        outcomes: request.outcomes,
+    };
+    services
+        .store()?
+        .modify(&request.profile, |p| p.record(record))
+        .map_err(|e| e.to_finding().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::finding::Severity;
+    use crate::keychain::MemoryStore;
+    use crate::profiles::service::add;
+    use crate::profiles::store::ProfileStore;
+    use crate::profiles::NewProfile;
+    use crate::secret::SecretKey;
+
+    const KEY: &str = "SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij-_01234";
+
+    fn outcome(code: &str, severity: Severity) -> Outcome {
+        Outcome {
+            code: code.into(),
+            severity,
+        }
+    }
+
+    #[test]
+    fn the_wizards_checks_are_one_verification_in_the_history() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, keychain) = (ProfileStore::at(dir.path()), MemoryStore::default());
+        let new = NewProfile {
+            provider: "sendgrid".into(),
+            domain: "example.com".into(),
+            from: "a@example.com".into(),
+            ..Default::default()
+        };
+        add(&store, &keychain, new, &SecretKey::new(KEY.into())).expect("saved");
+        let services = Services::new(store.clone(), Arc::new(keychain));
+        let checks = |outcomes| RecordChecks {
+            profile: "example.com".into(),
+            outcomes,
+        };
+
+        record_checks(&services, checks(vec![])).expect("nothing to record");
+        assert!(store
+            .get("example.com")
+            .expect("profile")
+            .history
+            .is_empty());
+
+        let ran = vec![
+            outcome("dmarc.missing", Severity::Fail),
+            outcome("smtp.message_accepted", Severity::Pass),
+        ];
+        record_checks(&services, checks(ran.clone())).expect("recorded");
+        let history = store.get("example.com").expect("profile").history;
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].outcomes, ran);
+
+        let unknown = RecordChecks {
+            profile: "nope.example".into(),
+            outcomes: ran,
+        };
+        let err = record_checks(&services, unknown).expect_err("no such profile");
+        assert_eq!(err.0.code, "profile.not_found");
+    }
 }

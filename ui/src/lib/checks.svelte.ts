@@ -1,27 +1,15 @@
 // State of the DNS and Test message steps. Each check runs in the Rust core for the saved profile
 // (the backend loads the key from the keychain); these classes only hold what came back and which
-// operation is running, so that going Back and Next keeps the results. Branching is on finding codes.
-import type { Action, DnsReport, Finding, Ipc, ProbeReport, SendReport, Severity, Stage } from './ipc';
+// operation is running, so that going Back and Next keeps the results. Sections, stages and their
+// labels, and what to offer next to a finding all come from the core's data.
+import type { Errors } from './errors.svelte';
+import type { Action, AppInfo, Area, DnsReport, Finding, Ipc, ProbeReport, SendReport, Severity, Stage, StageInfo } from './ipc';
 
 let operations = 0;
 /** A fresh id for a cancellable operation. */
 export function operationId(kind: string): string {
   operations += 1;
   return `${kind}-${Date.now().toString(36)}-${operations}`;
-}
-
-/** `{code, message}` of a failed command (IpcFailure, or anything thrown). */
-export interface CommandFailure {
-  code: string;
-  message: string;
-}
-
-export function failureOf(error: unknown): CommandFailure {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
-    const message = 'message' in error && typeof error.message === 'string' ? error.message : error.code;
-    return { code: error.code, message };
-  }
-  return { code: 'ipc.failed', message: error instanceof Error ? error.message : String(error) };
 }
 
 /** The worst severity among findings (`pass` for none). */
@@ -34,26 +22,41 @@ export function worst(findings: Finding[]): Severity {
 /** Reading order: problems first. */
 const RANK: Record<Severity, number> = { fail: 0, warn: 1, pass: 2 };
 
-export interface DnsSection {
-  id: 'spf' | 'dkim' | 'records' | 'dmarc';
+export interface Section {
+  area: Area;
   title: string;
   findings: Finding[];
   status: Severity;
 }
 
-const SECTIONS: { id: DnsSection['id']; title: string; area: Finding['area'] }[] = [
-  { id: 'spf', title: 'SPF', area: 'spf' },
-  { id: 'dkim', title: 'DKIM', area: 'dkim' },
-  { id: 'records', title: 'Return path and other records', area: 'dns' },
-  { id: 'dmarc', title: 'DMARC', area: 'dmarc' },
-];
+/** Findings grouped by their area, titled with the core's labels: problems first (fail, then warn),
+ *  otherwise in the core's reading order; within an area too, what must change comes first. An area
+ *  the labels do not list keeps its id as title, so nothing is ever left out. */
+export function sectionsOf(findings: Finding[], info: AppInfo | null): Section[] {
+  const areas = [...(info?.areas ?? [])];
+  for (const f of findings) {
+    if (!areas.some((a) => a.area === f.area)) areas.push({ area: f.area, label: f.area, dns: false });
+  }
+  return areas
+    .map(({ area, label }) => {
+      const list = findings.filter((f) => f.area === area);
+      const ordered = [...list].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+      return { area, title: label, findings: ordered, status: worst(list) };
+    })
+    .filter((s) => s.findings.length > 0)
+    .sort((a, b) => RANK[a.status] - RANK[b.status]);
+}
+
+/** The stages of `action` with their labels, from the core. */
+export function stagesOf(info: AppInfo | null, action: Action): StageInfo[] {
+  return info?.smtp_stages.find((s) => s.action === action)?.stages ?? [];
+}
 
 /** The DNS step: the audit of the saved profile's domain. */
 export class DnsCheck {
   audit = $state<DnsReport | null>(null);
   running = $state(false);
   cancelled = $state(false);
-  failure = $state<CommandFailure | null>(null);
   /** The records table copied from the provider's page. */
   pasted = $state('');
   /** DKIM selectors, comma or space separated. */
@@ -64,21 +67,24 @@ export class DnsCheck {
   constructor(
     private readonly ipc: Ipc,
     private readonly profile: () => string | null,
+    private readonly info: () => AppInfo | null,
+    private readonly errors: Errors,
   ) {}
 
-  /** Findings grouped by check family, problems first (fail, then warn) so nothing to fix is below the
-   * fold; otherwise in the order people read them. Empty families are left out. */
-  sections = $derived.by((): DnsSection[] => {
-    const findings = this.audit?.findings ?? [];
-    return SECTIONS.map((s) => {
-      const list = findings.filter((f) => f.area === s.area);
-      // Within a family too: what must change comes before what passed.
-      const ordered = [...list].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
-      return { id: s.id, title: s.title, findings: ordered, status: worst(list) };
-    })
-      .filter((s) => s.findings.length > 0)
-      .sort((a, b) => RANK[a.status] - RANK[b.status]);
-  });
+  /** Why the audit could not run, if it could not. */
+  get failure() {
+    return this.errors.at('dns');
+  }
+
+  /** The areas the audit checks, shown while it runs. */
+  get checking() {
+    return (this.info()?.areas ?? []).filter((a) => a.dns);
+  }
+
+  /** The audit's findings by area, problems first so nothing to fix is below the fold. */
+  get sections(): Section[] {
+    return sectionsOf(this.audit?.findings ?? [], this.info());
+  }
 
   /** The authoritative servers have a record that resolvers do not show yet. */
   propagating = $derived(this.audit?.propagating === true);
@@ -89,7 +95,7 @@ export class DnsCheck {
     this.audit = null;
     this.running = false;
     this.cancelled = false;
-    this.failure = null;
+    this.errors.clear('dns');
     this.pasted = '';
     this.selectors = '';
     this.returnPath = '';
@@ -106,7 +112,7 @@ export class DnsCheck {
     this.operation = operation;
     this.running = true;
     this.cancelled = false;
-    this.failure = null;
+    this.errors.clear('dns');
     try {
       const audit = await this.ipc.auditDns({
         profile,
@@ -118,9 +124,10 @@ export class DnsCheck {
       if (this.operation === operation) this.audit = audit;
     } catch (error) {
       if (this.operation !== operation) return;
-      const failure = failureOf(error);
-      if (failure.code === 'dns.cancelled') this.cancelled = true;
-      else this.failure = failure;
+      if (this.errors.handle('dns', error).code === 'dns.cancelled') {
+        this.errors.clear('dns');
+        this.cancelled = true;
+      }
     } finally {
       if (this.operation === operation) {
         this.running = false;
@@ -134,12 +141,6 @@ export class DnsCheck {
   }
 }
 
-/** The stages shown for each action, in order. */
-export const STAGES: Record<Action, Stage[]> = {
-  check_sign_in: ['resolving', 'connecting', 'tls', 'signing_in'],
-  send_test: ['resolving', 'connecting', 'tls', 'signing_in', 'sending'],
-};
-
 /** The Test message step: sign-in check, test message, port probe. */
 export class SmtpTest {
   to = $state('');
@@ -150,7 +151,6 @@ export class SmtpTest {
   /** The latest result of each action, for the summary. */
   signIn = $state<SendReport | null>(null);
   sent = $state<SendReport | null>(null);
-  failure = $state<CommandFailure | null>(null);
   probe = $state<ProbeReport | null>(null);
   probing = $state(false);
   /** A port chosen for the next attempts instead of the profile's. */
@@ -162,7 +162,27 @@ export class SmtpTest {
   constructor(
     private readonly ipc: Ipc,
     private readonly profile: () => string | null,
+    private readonly info: () => AppInfo | null,
+    private readonly errors: Errors,
   ) {}
+
+  /** Why the last action could not run, if it could not. */
+  get failure() {
+    return this.errors.at('smtp');
+  }
+
+  /** The action whose stages are shown: the running one, else the last one. */
+  shown = $derived<Action | null>(this.running ?? this.report?.action ?? null);
+
+  /** The stages of the shown action, with the core's labels. */
+  get stages(): StageInfo[] {
+    return this.shown === null ? [] : stagesOf(this.info(), this.shown);
+  }
+
+  /** The label of the stage the running check is in. */
+  get stageLabel(): string | null {
+    return this.stages.find((s) => s.stage === this.stage)?.label ?? null;
+  }
 
   /** Forgets the results (a new profile was saved). */
   reset(): void {
@@ -173,7 +193,7 @@ export class SmtpTest {
     this.report = null;
     this.signIn = null;
     this.sent = null;
-    this.failure = null;
+    this.errors.clear('smtp');
     this.probe = null;
     this.probing = false;
     this.port = null;
@@ -192,7 +212,7 @@ export class SmtpTest {
 
   /** Ports the probe found answering, other than the one that failed. */
   openPorts = $derived(
-    (this.probe?.ports ?? []).filter((p) => p.finding.code === 'probe.port_ok' && p.port !== this.report?.target?.port),
+    (this.probe?.ports ?? []).filter((p) => p.finding.severity === 'pass' && p.port !== this.report?.target?.port),
   );
 
   async run(action: Action): Promise<void> {
@@ -203,7 +223,7 @@ export class SmtpTest {
     this.running = action;
     this.stage = null;
     this.report = null;
-    this.failure = null;
+    this.errors.clear('smtp');
     try {
       const report = await this.ipc.smtpCheck(
         { profile, action, to: this.to.trim() === '' ? null : this.to.trim(), port: this.port, operation },
@@ -216,7 +236,7 @@ export class SmtpTest {
       if (action === 'check_sign_in') this.signIn = report;
       else this.sent = report;
     } catch (error) {
-      if (this.operation === operation) this.failure = failureOf(error);
+      if (this.operation === operation) this.errors.handle('smtp', error);
     } finally {
       if (this.operation === operation) {
         this.running = null;
@@ -234,10 +254,11 @@ export class SmtpTest {
     if (profile === null || this.probing) return;
     this.probing = true;
     const operation = operationId('probe');
+    this.errors.clear('probe');
     try {
       this.probe = await this.ipc.probePorts({ profile, operation });
     } catch (error) {
-      this.failure = failureOf(error);
+      this.errors.handle('probe', error);
     } finally {
       this.probing = false;
     }
@@ -248,12 +269,13 @@ export class SmtpTest {
     const profile = this.profile();
     const port = this.port;
     if (profile === null || port === null) return;
+    this.errors.clear('save-port');
     try {
       await this.ipc.setProfilePort({ profile, port });
       this.savedPort = port;
       this.port = null;
     } catch (error) {
-      this.failure = failureOf(error);
+      this.errors.handle('save-port', error);
     }
   }
 

@@ -1,6 +1,7 @@
 // The home screen's re-verification: runs the core's checks for one or all saved profiles and keeps
 // what each run found and what changed. The checks and the comparison happen in Rust.
-import { operationId, failureOf, type CommandFailure } from './checks.svelte';
+import { operationId } from './checks.svelte';
+import type { Errors } from './errors.svelte';
 import type { EditProfileRequest, Ipc, Profile, ProfileVerification, SaveProfileReply } from './ipc';
 
 export class Reverify {
@@ -8,14 +9,19 @@ export class Reverify {
   running = $state<string[]>([]);
   /** The latest result per profile name. */
   results = $state<Record<string, ProfileVerification>>({});
-  failure = $state<CommandFailure | null>(null);
   sendTest = $state(false);
   private operation: string | null = null;
 
   constructor(
     private readonly ipc: Ipc,
     private readonly refresh: () => Promise<void>,
+    private readonly errors: Errors,
   ) {}
+
+  /** Why the last run could not start, if it could not. */
+  get failure() {
+    return this.errors.at('verify');
+  }
 
   isRunning(name: string): boolean {
     return this.running.includes(name);
@@ -27,7 +33,7 @@ export class Reverify {
     const operation = operationId('verify');
     this.operation = operation;
     this.running = names.length > 0 ? names : all;
-    this.failure = null;
+    this.errors.clear('verify');
     try {
       const reports = await this.ipc.verifyProfiles({ names, sendTest: this.sendTest, operation });
       const next = { ...this.results };
@@ -35,7 +41,7 @@ export class Reverify {
       this.results = next;
       await this.refresh();
     } catch (error) {
-      this.failure = failureOf(error);
+      this.errors.handle('verify', error);
     } finally {
       this.running = [];
       this.operation = null;
@@ -54,25 +60,32 @@ export class KeyRotation {
   open = $state<string | null>(null);
   saving = $state(false);
   replies = $state<Record<string, SaveProfileReply>>({});
-  failure = $state<CommandFailure | null>(null);
 
-  constructor(private readonly ipc: Ipc) {}
+  constructor(
+    private readonly ipc: Ipc,
+    private readonly errors: Errors,
+  ) {}
 
   toggle(name: string): void {
     this.open = this.open === name ? null : name;
   }
 
+  /** Why replacing `name`'s key could not run, if it could not. */
+  failure(name: string) {
+    return this.errors.at(`rotate:${name}`);
+  }
+
   async save(name: string, key: string): Promise<boolean> {
     if (this.saving || key === '') return false;
     this.saving = true;
-    this.failure = null;
+    this.errors.clear(`rotate:${name}`);
     try {
       const reply = await this.ipc.rotateKey({ profile: name, key });
       this.replies = { ...this.replies, [name]: reply };
       if (reply.ok) this.open = null;
       return reply.ok;
     } catch (error) {
-      this.failure = failureOf(error);
+      this.errors.handle(`rotate:${name}`, error);
       return false;
     } finally {
       this.saving = false;
@@ -85,15 +98,20 @@ export class ProfileEditor {
   open = $state<string | null>(null);
   saving = $state(false);
   replies = $state<Record<string, SaveProfileReply>>({});
-  failure = $state<CommandFailure | null>(null);
 
   constructor(
     private readonly ipc: Ipc,
     private readonly refresh: () => Promise<void>,
+    private readonly errors: Errors,
   ) {}
 
   toggle(name: string): void {
     this.open = this.open === name ? null : name;
+  }
+
+  /** Why saving `name`'s changes could not run, if it could not. */
+  failure(name: string) {
+    return this.errors.at(`edit:${name}`);
   }
 
   /** The edit request pre-filled from `profile`. */
@@ -115,7 +133,7 @@ export class ProfileEditor {
   async save(request: EditProfileRequest): Promise<void> {
     if (this.saving) return;
     this.saving = true;
-    this.failure = null;
+    this.errors.clear(`edit:${request.profile}`);
     try {
       const reply = await this.ipc.editProfile(request);
       this.replies = { ...this.replies, [request.profile]: reply };
@@ -124,7 +142,7 @@ export class ProfileEditor {
         await this.refresh();
       }
     } catch (error) {
-      this.failure = failureOf(error);
+      this.errors.handle(`edit:${request.profile}`, error);
     } finally {
       this.saving = false;
     }

@@ -1,9 +1,13 @@
 // Wizard state: which step is showing, what was chosen, and what the core reported. No rules live
 // here — validation results come from the Rust core through `ipc`.
-import type { Finding, Ipc, ProfileSummary, KeyCheckReport, Profile, Provider, SaveProfileReply, WizardStep } from './ipc';
+import type { AppInfo, Finding, Ipc, ProfileSummary, KeyCheckReport, Profile, Provider, SaveProfileReply, WizardStep } from './ipc';
 import { DnsCheck, SmtpTest } from './checks.svelte';
+import { Errors } from './errors.svelte';
+import { KeyRotation } from './home.svelte';
 
 export class Wizard {
+  /** The app's facts and the labels it shows (areas, SMTP stages), from the core. */
+  info = $state<AppInfo | null>(null);
   steps = $state<WizardStep[]>([]);
   current = $state(0);
   providers = $state<Provider[]>([]);
@@ -15,7 +19,6 @@ export class Wizard {
   username = $state('');
   /** The result of saving the profile: the webview only ever holds the masked key after this. */
   saved = $state<SaveProfileReply | null>(null);
-  loadError = $state<string | null>(null);
   /** Saved profiles; when there are any, the app opens on them instead of the wizard. */
   profiles = $state<Profile[]>([]);
   profileFindings = $state<Finding[]>([]);
@@ -26,11 +29,25 @@ export class Wizard {
   /** The DNS and Test message steps, for the saved profile; kept across Back and Next. */
   readonly dns: DnsCheck;
   readonly smtp: SmtpTest;
+  /** Replacing a saved profile's key (home screen, or the Test message step when the provider
+   *  refused the key). */
+  readonly rotation: KeyRotation;
 
-  constructor(private readonly ipc: Ipc) {
+  constructor(
+    private readonly ipc: Ipc,
+    /** Every failed command of the window, by the place that shows it. */
+    readonly errors: Errors = new Errors(),
+  ) {
     const profile = () => this.savedProfile?.name ?? null;
-    this.dns = new DnsCheck(ipc, profile);
-    this.smtp = new SmtpTest(ipc, profile);
+    const info = () => this.info;
+    this.dns = new DnsCheck(ipc, profile, info, errors);
+    this.smtp = new SmtpTest(ipc, profile, info, errors);
+    this.rotation = new KeyRotation(ipc, errors);
+  }
+
+  /** Why the first screen could not load (the one failure that takes the whole window). */
+  get loadError() {
+    return this.errors.at('startup');
   }
 
   /** The profile saved in the Keychain step. */
@@ -42,6 +59,7 @@ export class Wizard {
     try {
       // One round trip before the first screen paints (the start-up budget).
       const { info, providers, profiles: saved } = await this.ipc.startup();
+      this.info = info;
       this.steps = info.steps;
       this.providers = providers;
       this.profiles = saved.profiles;
@@ -49,7 +67,7 @@ export class Wizard {
       this.profileFindings = saved.findings;
       this.mode = saved.profiles.length > 0 ? 'home' : 'wizard';
     } catch (error) {
-      this.loadError = error instanceof Error ? error.message : String(error);
+      this.errors.handle('startup', error);
     }
   }
 
@@ -61,7 +79,12 @@ export class Wizard {
     if (id === 'keychain') return this.saved?.ok === true;
     if (id === 'dns') return this.dns.finished;
     if (id === 'test') return this.running === false && (this.smtp.signIn !== null || this.smtp.sent !== null);
-    return this.current < this.steps.length - 1;
+    return !this.finishing;
+  }
+
+  /** The last step shows Finish instead of Next. */
+  get last(): boolean {
+    return this.current === this.steps.length - 1;
   }
 
   /** A check is running: moving between steps waits for it (or its Cancel). */
@@ -70,7 +93,40 @@ export class Wizard {
   }
 
   next(): void {
-    if (this.canAdvance && this.current < this.steps.length - 1) this.current += 1;
+    if (!this.canAdvance) return;
+    if (this.last) void this.finish();
+    else this.current += 1;
+  }
+
+  /** Finish was pressed and the home screen is being prepared. */
+  finishing = $state(false);
+
+  /** Ends the wizard on the home screen, with the new profile listed and the checks it ran here
+   *  (DNS, the latest sign-in or test message) recorded in its history. */
+  async finish(): Promise<void> {
+    if (this.finishing) return;
+    this.finishing = true;
+    const profile = this.savedProfile?.name;
+    const smtp = this.smtp.sent ?? this.smtp.signIn;
+    const findings = [...(this.dns.audit?.findings ?? []), ...(smtp?.findings ?? [])];
+    this.errors.clearAll();
+    if (profile !== undefined && findings.length > 0) {
+      try {
+        await this.ipc.recordChecks({ profile, outcomes: findings.map(({ code, severity }) => ({ code, severity })) });
+      } catch (error) {
+        this.errors.handle('record', error);
+      }
+    }
+    // The list is read before the home screen shows, so it never shows without the new profile.
+    await this.refreshProfiles();
+    this.showHome();
+    this.finishing = false;
+  }
+
+  /** The home screen: the saved sending domains. */
+  showHome(): void {
+    this.resetWizard();
+    this.mode = 'home';
   }
 
   back(): void {
@@ -94,6 +150,13 @@ export class Wizard {
 
   /** Starts the wizard from the first step for a new sending domain. */
   startNew(): void {
+    this.resetWizard();
+    this.errors.clearAll();
+    this.mode = 'wizard';
+  }
+
+  /** Forgets everything the wizard was given and found. */
+  private resetWizard(): void {
     this.current = 0;
     this.providerId = null;
     this.key = '';
@@ -101,22 +164,35 @@ export class Wizard {
     this.keyReport = null;
     this.saved = null;
     this.resetChecks();
-    this.mode = 'wizard';
   }
 
   /** Reads the saved profiles again (after a re-verification recorded its results). */
   async refreshProfiles(): Promise<void> {
-    const saved = await this.ipc.listProfiles();
-    this.profiles = saved.profiles;
-    this.summaries = saved.summaries;
-    this.profileFindings = saved.findings;
+    this.errors.clear('home');
+    try {
+      const saved = await this.ipc.listProfiles();
+      this.profiles = saved.profiles;
+      this.summaries = saved.summaries;
+      this.profileFindings = saved.findings;
+    } catch (error) {
+      this.errors.handle('home', error);
+    }
   }
 
+  /** Removes a profile and its key; the home screen stays (empty when it was the last). */
   async remove(name: string): Promise<void> {
-    const reply = await this.ipc.removeProfile(name);
-    this.profileFindings = reply.findings;
-    if (reply.ok) this.profiles = this.profiles.filter((p) => p.name !== name);
-    if (this.profiles.length === 0) this.mode = 'wizard';
+    const where = `remove:${name}`;
+    this.errors.clear(where);
+    try {
+      const reply = await this.ipc.removeProfile(name);
+      this.profileFindings = reply.findings;
+      if (reply.ok) {
+        this.profiles = this.profiles.filter((p) => p.name !== name);
+        this.summaries = this.summaries.filter((s) => s.name !== name);
+      }
+    } catch (error) {
+      this.errors.handle(where, error);
+    }
   }
 
   /** Records a save; on success the pasted key is dropped from the webview. */

@@ -21,6 +21,7 @@ import type { SaveProfileRequest } from './bindings/SaveProfileRequest';
 import type { ProfileVerification } from './bindings/ProfileVerification';
 import type { VerifyReport } from './bindings/VerifyReport';
 import type { SetPortRequest } from './bindings/SetPortRequest';
+import type { RecordChecksRequest } from './bindings/RecordChecksRequest';
 import type { VerifyRequest } from './bindings/VerifyRequest';
 import type { ProviderPage } from './bindings/ProviderPage';
 import type { Startup } from './bindings/Startup';
@@ -49,7 +50,7 @@ export type { Profile } from './bindings/Profile';
 export type { Change } from './bindings/Change';
 export type { ProfileSummary } from './bindings/ProfileSummary';
 export type { EditProfileRequest };
-export type { ProfileVerification, SetPortRequest, VerifyReport, VerifyRequest };
+export type { ProfileVerification, RecordChecksRequest, SetPortRequest, VerifyReport, VerifyRequest };
 export type { Startup };
 export type { TlsMode } from './bindings/TlsMode';
 export type { Finding };
@@ -138,6 +139,8 @@ export const ipc = {
   editProfile: (request: EditProfileRequest) => call<SaveProfileReply>('edit_profile', { request }),
   /** Re-verifies saved profiles (all when `names` is empty); results are recorded in their history. */
   verifyProfiles: (request: VerifyRequest) => call<VerifyReport>('verify_profiles', { request }),
+  /** Finish: records the wizard's own checks of the new profile in its history. */
+  recordChecks: (request: RecordChecksRequest) => call<null>('record_checks', { request }),
   /** Keeps the port that answered: moves the profile's endpoint to it. */
   setProfilePort: (request: SetPortRequest) => call<SavedProfile>('set_profile_port', { request }),
   /** Opens a provider's dashboard page (by name, from the catalogue) in the system browser. */

@@ -4,7 +4,7 @@ import { render, screen, fireEvent, within } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { Wizard } from '../wizard.svelte';
-import type { DnsReport, Finding, Ipc, ProbeReport, Profile, SendReport, Stage } from '../ipc';
+import type { AppInfo, DnsReport, Finding, Ipc, ProbeReport, Profile, SendReport, Stage } from '../ipc';
 import DnsStep from './DnsStep.svelte';
 import TestStep from './TestStep.svelte';
 import DoneStep from './DoneStep.svelte';
@@ -49,12 +49,43 @@ function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
     setProfilePort: vi.fn(),
     rotateKey: vi.fn(),
     editProfile: vi.fn(),
+    recordChecks: vi.fn().mockResolvedValue(null),
     ...overrides,
   };
 }
 
+/** The labels the core hands the window at start-up (areas in reading order, SMTP stages). */
+const signInStages = [
+  { stage: 'resolving', label: 'Looking up the host' },
+  { stage: 'connecting', label: 'Connecting' },
+  { stage: 'tls', label: 'Setting up TLS' },
+  { stage: 'signing_in', label: 'Signing in' },
+] as const;
+const info: AppInfo = {
+  name: 'Inflowave Setup',
+  version: '0.0.0',
+  steps: [],
+  areas: [
+    { area: 'key', label: 'Key', dns: false },
+    { area: 'keychain', label: 'Keychain', dns: false },
+    { area: 'profile', label: 'Profile', dns: false },
+    { area: 'spf', label: 'SPF', dns: true },
+    { area: 'dkim', label: 'DKIM', dns: true },
+    { area: 'dns', label: 'Return path and other records', dns: true },
+    { area: 'dmarc', label: 'DMARC', dns: true },
+    { area: 'smtp', label: 'Sign-in and sending', dns: false },
+    { area: 'ports', label: 'Ports', dns: false },
+    { area: 'other', label: 'Other', dns: false },
+  ],
+  smtp_stages: [
+    { action: 'check_sign_in', stages: [...signInStages] },
+    { action: 'send_test', stages: [...signInStages, { stage: 'sending', label: 'Sending the test message' }] },
+  ],
+};
+
 function savedWizard(ipc: Ipc): Wizard {
   const wizard = new Wizard(ipc);
+  wizard.info = info;
   wizard.recordSave({ ok: true, profile, masked_key: 'SG.Zx…5rE2w', findings: [] });
   return wizard;
 }
@@ -158,12 +189,40 @@ describe('DNS step', () => {
     expect(screen.getByRole('button', { name: 'Check again' })).toBeEnabled();
   });
 
+  it('titles sections with the core\'s area labels and tells "could not check" from "broken"', async () => {
+    const unanswered: DnsReport = {
+      ...noDmarc,
+      verdict: 'could_not_check',
+      findings: [{ code: 'dns.lookup_failed', severity: 'fail', title: 'The SPF lookup got no answer', detail: '', fix: [], area: 'spf', offers: [] }],
+    };
+    const ipc = fakeIpc({ auditDns: vi.fn().mockResolvedValue(unanswered) });
+    const wizard = savedWizard(ipc);
+    wizard.info = { ...info, areas: info.areas.map((a) => (a.area === 'spf' ? { ...a, label: 'Sender Policy Framework' } : a)) };
+    render(DnsStep, { wizard });
+    await vi.waitFor(() => expect(screen.getByTestId('dns-summary')).toHaveAttribute('data-verdict', 'could_not_check'));
+    expect(screen.getByTestId('dns-summary')).toHaveTextContent('could not be checked');
+    expect(screen.getByTestId('dns-summary')).not.toHaveTextContent('add or fix');
+    expect(screen.getByRole('heading', { name: /Sender Policy Framework/ })).toBeInTheDocument();
+    render(DoneStep, { wizard });
+    expect(screen.getByTestId('summary-dns')).toHaveTextContent('could not be checked');
+  });
+
   it('shows why the audit could not run (by code)', async () => {
     const ipc = fakeIpc({
       auditDns: vi.fn().mockRejectedValue(Object.assign(new Error('No resolver'), { code: 'dns.resolver_unavailable' })),
     });
     render(DnsStep, { wizard: savedWizard(ipc) });
     await vi.waitFor(() => expect(screen.getByTestId('dns-failure')).toHaveAttribute('data-code', 'dns.resolver_unavailable'));
+  });
+
+  it('renders the core\'s finding (title and fix) when the audit could not run', async () => {
+    const finding: Finding = {
+      code: 'profile.not_found', severity: 'fail', title: 'No saved profile named nodmarc.test', detail: '', fix: ['Save the profile again.'], area: 'profile', offers: [],
+    };
+    const ipc = fakeIpc({ auditDns: vi.fn().mockRejectedValue(Object.assign(new Error('No saved profile'), { code: finding.code, finding })) });
+    render(DnsStep, { wizard: savedWizard(ipc) });
+    await vi.waitFor(() => expect(screen.getByTestId('dns-failure')).toHaveTextContent('No saved profile named nodmarc.test'));
+    expect(screen.getByTestId('dns-failure')).toHaveTextContent('Save the profile again.');
   });
 });
 
@@ -241,6 +300,9 @@ describe('Test message step', () => {
     expect(finding).toHaveTextContent('literal word apikey');
     expect(document.querySelector('[data-stage="signing_in"]')).toHaveClass('failed');
     expect(screen.queryByTestId('probe')).toBeNull();
+    // The core offered to replace the key: one click opens the form for it, here.
+    await fireEvent.click(within(finding).getByTestId('offer-replace_key'));
+    expect(screen.getByTestId('new-key-nodmarc.test')).toBeInTheDocument();
   });
 
   it('when the port does not answer, probes the ports and switches to the one that answered in one click', async () => {
@@ -303,13 +365,41 @@ describe('Done step', () => {
     });
     const wizard = savedWizard(ipc);
     await wizard.dns.run();
+    const { unmount } = render(DoneStep, { wizard });
+    expect(screen.getByTestId('summary-sign-in')).toHaveTextContent('not run');
+    unmount();
     await wizard.smtp.run('send_test');
     render(DoneStep, { wizard });
     const summary = screen.getByTestId('summary');
     expect(summary).toHaveTextContent('SG.Zx…5rE2w');
     expect(screen.getByTestId('summary-dns')).toHaveTextContent('failed');
-    expect(screen.getByTestId('summary-sign-in')).toHaveTextContent('not run');
+    // Issue 15: a delivered test message signed in on the way, so sign-in is reported as passed.
+    expect(screen.getByTestId('summary-sign-in')).toHaveTextContent('passed (the test message signed in)');
     expect(screen.getByTestId('summary-test')).toHaveTextContent('passed');
     expect(screen.getByText('inflowave-setup-cli verify --profile nodmarc.test')).toBeInTheDocument();
+  });
+});
+
+describe('the end of the wizard', () => {
+  it('Finish records the wizard\'s own checks in the history, reads the profiles again and opens the home screen', async () => {
+    const ipc = fakeIpc({
+      listProfiles: vi.fn().mockResolvedValue({ profiles: [profile], summaries: [], findings: [] }),
+      auditDns: vi.fn().mockResolvedValue(noDmarc),
+      smtpCheck: vi.fn().mockResolvedValue(report('send_test', [{ code: 'smtp.message_accepted', severity: 'pass', title: 'Accepted', detail: '', fix: [], area: 'smtp', offers: [] }])),
+    });
+    const wizard = savedWizard(ipc);
+    await wizard.dns.run();
+    await wizard.smtp.run('send_test');
+    wizard.steps = [{ id: 'provider', title: 'Provider' }, { id: 'done', title: 'Done' }];
+    wizard.current = 1;
+    expect(wizard.last).toBe(true);
+    wizard.next();
+    await vi.waitFor(() => expect(wizard.profiles).toEqual([profile]));
+    expect(wizard.mode).toBe('home');
+    expect(wizard.savedProfile).toBeNull();
+    // The DNS audit's and the test message's outcomes, as one verification.
+    const recorded = vi.mocked(ipc.recordChecks).mock.calls[0]?.[0];
+    expect(recorded?.profile).toBe('nodmarc.test');
+    expect(recorded?.outcomes.map((o) => `${o.code}:${o.severity}`)).toEqual(['spf.ok:pass', 'dkim.ok:pass', 'dkim.ok:pass', 'dmarc.missing:fail', 'smtp.message_accepted:pass']);
   });
 });

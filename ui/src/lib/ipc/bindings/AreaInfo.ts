@@ -4,4 +4,8 @@ import type { Area } from "./Area";
 /**
  * An area with its label, for a window that lists areas without a table of its own.
  */
-export type AreaInfo = { area: Area, label: string, };
+export type AreaInfo = { area: Area, label: string, 
+/**
+ * Checked by the DNS audit: the DNS step shows these areas while it runs.
+ */
+dns: boolean, };
