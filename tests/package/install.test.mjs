@@ -84,6 +84,8 @@ test('the window package installs, opens on its first step, runs the CLI, and pu
       }, 'the first step');
       assert.deepEqual(first, { heading: 'Choose your email provider', window: 'Inflowave Setup', step: first.step });
       assert.match(first.step, /Provider/, 'the step rail starts at Provider');
+      const v = workspaceVersion();
+      assert.equal(await app.text('[data-testid="app-version"]'), `Version ${v}`, 'the window shows the version set in Cargo.toml');
       await app.click('input[value="sendgrid"]');
       assert.match(await app.text('.settings'), /smtp\.sendgrid\.net/, 'the installed window reaches its Rust core');
     } finally {

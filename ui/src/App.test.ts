@@ -87,6 +87,8 @@ describe('wizard frame', () => {
     expect(labels).toEqual(['1 Provider', `2 Key ${blocked}`, `3 Keychain ${blocked}`, `4 DNS ${blocked}`, `5 Test message ${blocked}`, `6 Done ${blocked}`]);
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Choose your email provider');
     expect(rail.querySelector('[aria-current="step"]')).toHaveTextContent('Provider');
+    // About: the version the core reports (Cargo.toml's), under the app's name.
+    expect(screen.getByTestId('app-version')).toHaveTextContent('Version 0.0.0');
   });
 
   it('keeps Next disabled until a provider is chosen, then shows its settings and moves on', async () => {
