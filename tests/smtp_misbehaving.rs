@@ -147,10 +147,10 @@ fn the_probe_names_the_port_that_answers_when_the_first_is_black_holed_in_about_
     assert_eq!(v["ports"][3]["banner"], Value::Null);
     let f = &v["findings"][0];
     assert_eq!(f["code"], "probe.use_other_port", "{v:#}");
-    assert!(f["fix"][0]
-        .as_str()
-        .unwrap_or_default()
-        .contains(&format!("--port {}", good.port)));
+    assert!(f["fix"][0].as_str().unwrap_or_default().contains(&format!(
+        "Use port {} with the TLS mode starttls",
+        good.port
+    )));
 }
 
 #[test]

@@ -332,7 +332,7 @@ fn implicit_tls_works_and_each_tls_mode_mismatch_is_named_within_the_deadline() 
     );
     assert_eq!(run.code, Some(1));
     let f = finding(&run.json, "smtp.tls_mode_mismatch");
-    assert!(f["fix"].to_string().contains("--tls implicit"), "{f}");
+    assert!(f["fix"].to_string().contains("TLS mode to implicit"), "{f}");
 
     // Implicit TLS against a STARTTLS port: a garbled record.
     let starttls = SmtpServer::start(&pki, ServerOptions::default());
@@ -345,7 +345,7 @@ fn implicit_tls_works_and_each_tls_mode_mismatch_is_named_within_the_deadline() 
     );
     assert_eq!(run.code, Some(1));
     let f = finding(&run.json, "smtp.tls_mode_mismatch");
-    assert!(f["fix"].to_string().contains("--tls starttls"), "{f}");
+    assert!(f["fix"].to_string().contains("TLS mode to starttls"), "{f}");
 }
 
 #[test]

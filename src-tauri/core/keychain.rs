@@ -58,7 +58,7 @@ impl KeychainError {
                 format!("The keychain refused access because it is locked and could not be unlocked here: {detail}."),
             )
             .step("Unlock your login keyring (GNOME: Passwords and Keys → right-click Login → Unlock; KeePassXC: unlock the database), then try again.")
-            .step("Headless: pipe the password to gnome-keyring-daemon --unlock before running the check."),
+            .step("On a server without a desktop session, start the keyring daemon and unlock it with its password before the check runs."),
             KeychainError::NotFound(profile) => Finding::fail(
                 "keychain.not_found",
                 "The key for this profile is not in the keychain",

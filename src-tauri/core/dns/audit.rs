@@ -294,16 +294,16 @@ fn selector_unknown(provider: &str, domain: &str) -> Finding {
              your domain (e.g. 20240101pm)."
         ),
     )
-    .step("Paste the provider's DNS records table, or give the selector (--dkim-selector).")
+    .step("Paste the provider's DNS records table, or give the DKIM selector.")
 }
 
 fn return_path_unknown() -> Finding {
     Finding::warn(
         "dns.return_path_unknown",
-        "The return-path host (emNNNN) was not checked",
+        "The return-path host was not checked",
         "Its host is made for your domain; without it SPF does not align with your domain.",
     )
-    .step("Paste the provider's DNS records table, or give the host (--return-path em1234).")
+    .step("Paste the provider's DNS records table, or give the return-path host it shows (SendGrid: em followed by digits, e.g. em1234).")
 }
 
 /// `true` when every failure is "could not check" (the CLI exits 2 then, not 1).

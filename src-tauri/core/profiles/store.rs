@@ -44,7 +44,12 @@ const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// tests load every fixture and fail when one is missing).
 pub const MIGRATIONS: &[Migration] = &[];
 /// One schema step: the document in, the document of the next schema out (or why it cannot be).
-pub type Migration = fn(serde_json::Value) -> Result<serde_json::Value, String>;
+pub type Migration = fn(serde_json::Value) -> Result<serde_json::Value, MigrationError>;
+
+/// Why a schema step could not upgrade a document (named in the damaged-file finding).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MigrationError(pub String);
 const _: () = assert!(MIGRATIONS.len() as u32 + 1 == SCHEMA_VERSION);
 
 /// The document on disk.

@@ -148,6 +148,11 @@ pub enum Unanswered {
     Cancelled,
 }
 
+/// Why the HTTPS client could not be built (the TLS configuration was refused).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ClientSetupError(pub String);
+
 /// The client: one per pre-flight.
 pub struct ApiClient {
     http: reqwest::Client,
@@ -161,7 +166,7 @@ impl ApiClient {
         tls: &TlsSetup,
         deadline: Duration,
         cancel: CancellationToken,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ClientSetupError> {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(
@@ -177,7 +182,7 @@ impl ApiClient {
             .timeout(deadline)
             .default_headers(headers)
             .build()
-            .map_err(|e| e.without_url().to_string())?;
+            .map_err(|e| ClientSetupError(e.without_url().to_string()))?;
         Ok(Self {
             http,
             deadline,

@@ -207,11 +207,11 @@ pub async fn ask(
             format!("The client for the providers' APIs could not start: {why}."),
         )
     })?;
-    Ok(run(&client, subject).await)
+    Ok(ask_provider(&client, subject).await)
 }
 
 /// Asks the provider's API about `subject.key` (and the domain's records), with `client`.
-pub async fn run(client: &ApiClient, subject: &Subject<'_>) -> Preflight {
+pub async fn ask_provider(client: &ApiClient, subject: &Subject<'_>) -> Preflight {
     match subject.provider.id {
         "sendgrid" => sendgrid::preflight(client, subject).await,
         "postmark" | "postmark-broadcasts" => postmark::preflight(client, subject).await,

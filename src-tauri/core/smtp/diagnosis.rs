@@ -167,9 +167,9 @@ pub fn diagnose(error: &SessionError, ctx: &Context<'_>) -> Finding {
                 ),
             };
             Finding::fail("smtp.tls_mode_mismatch", title, detail).step(format!(
-                "Use {} on port {port} (--tls {}).",
-                describe_tls(*speaks),
-                speaks.as_str()
+                "Set the TLS mode to {} ({}) for port {port}.",
+                speaks.as_str(),
+                describe_tls(*speaks)
             ))
         }
         SessionError::Tls { host, problem } => tls_finding(host, problem, ctx),
@@ -660,7 +660,7 @@ mod tests {
             &t,
             false,
         );
-        assert!(f.fix[0].contains("--tls implicit"), "{:?}", f.fix);
+        assert!(f.fix[0].contains("TLS mode to implicit"), "{:?}", f.fix);
         let f = code(
             &SessionError::TlsModeMismatch {
                 chosen: TlsMode::Implicit,
@@ -669,6 +669,6 @@ mod tests {
             &t,
             false,
         );
-        assert!(f.fix[0].contains("--tls starttls"), "{:?}", f.fix);
+        assert!(f.fix[0].contains("TLS mode to starttls"), "{:?}", f.fix);
     }
 }

@@ -246,11 +246,10 @@ fn summarize(host: &str, probes: &[PortProbe], targets: &[Target]) -> Vec<Findin
                 ),
             )
             .step(format!(
-                "Use port {} with {} (--port {} --tls {}).",
+                "Use port {} with the TLS mode {} ({}).",
                 alt.port,
-                describe_tls(alt.tls),
-                alt.port,
-                alt.tls.as_str()
+                alt.tls.as_str(),
+                describe_tls(alt.tls)
             ))
             .step(format!(
                 "Or ask your network administrator to allow outbound TCP to {host} on port {}.",
