@@ -3,36 +3,30 @@
 //! list is updated by updating that crate).
 
 use super::DnsError;
+use crate::names::DomainError;
 
 /// Lower-case A-labels, no trailing dot; refuses what is not a host name. A domain typed in
-/// Unicode (`bücher.example`) is converted with [`to_ascii`] first.
+/// Unicode (`bücher.example`) is converted to A-labels first. The rule is
+/// [`crate::names::idn_domain`]'s (the profile form and the SMTP client use the same).
 pub fn normalise_domain(domain: &str) -> Result<String, DnsError> {
-    // The label rules are the ones every other check uses (crate::names); IDNs enter as A-labels.
-    crate::names::domain(&to_ascii(domain)?)
-        .ok_or_else(|| DnsError::InvalidDomain(domain.to_owned()))
+    crate::names::idn_domain(domain).map_err(|e| match e {
+        DomainError::NotADomain => DnsError::InvalidDomain(domain.to_owned()),
+        DomainError::BadIdn { .. } | DomainError::IdnTooLong { .. } => {
+            DnsError::InvalidIdn(domain.trim().to_owned())
+        }
+    })
 }
 
-/// `domain` as DNS carries it: trimmed, no trailing dot, lower case, and each internationalized
-/// label converted to its A-label (`bücher.example` → `xn--bcher-kva.example`) by UTS #46
-/// processing (the `idna` crate, as the resolver uses). A name that is ASCII without A-labels is
-/// only lower-cased; the shape of its labels is [`normalise_domain`]'s business. Refused with
-/// [`DnsError::InvalidIdn`] when a label is not a valid internationalized name (disallowed
-/// characters, bad bidirectional text, an `xn--` label that does not decode).
+/// `domain` as DNS carries it ([`crate::names::to_a_labels`]): trimmed, no trailing dot, lower
+/// case, internationalized labels as A-labels. Refused with [`DnsError::InvalidIdn`] when a label
+/// is not a valid internationalized name.
 pub fn to_ascii(domain: &str) -> Result<String, DnsError> {
-    let d = domain.trim().trim_end_matches('.');
-    let idn = !d.is_ascii()
-        || d.split('.')
-            .any(|l| l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")));
-    if !idn {
-        return Ok(d.to_ascii_lowercase());
-    }
-    idna::domain_to_ascii(d).map_err(|_| DnsError::InvalidIdn(domain.trim().to_owned()))
+    crate::names::to_a_labels(domain).map_err(|_| DnsError::InvalidIdn(domain.trim().to_owned()))
 }
 
-/// `ascii` (A-labels) as people read it (`xn--bcher-kva.example` → `bücher.example`); labels that
-/// do not decode stay as they are.
+/// `ascii` (A-labels) as people read it (`xn--bcher-kva.example` → `bücher.example`).
 pub fn to_unicode(ascii: &str) -> String {
-    idna::domain_to_unicode(ascii).0
+    crate::names::to_unicode(ascii)
 }
 
 /// The organizational domain of `domain` (RFC 7489 §3.2): one label below its public suffix, by

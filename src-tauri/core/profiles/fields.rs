@@ -24,38 +24,70 @@ pub fn provider(id: &str) -> Result<&'static Provider, Finding> {
     Ok(provider)
 }
 
-/// The sending domain, lower-cased, without a trailing dot.
+/// The sending domain as typed (Unicode, A-labels or both), lower-cased, without a trailing dot:
+/// stored and shown that way, and converted to A-labels ([`names::idn_domain`]) wherever it
+/// reaches DNS or SMTP. Refused when it is not a domain name, or when a label is not a valid
+/// internationalized name (its own finding, naming the label).
 pub fn domain(typed: &str) -> Result<String, Finding> {
-    names::domain(typed).ok_or_else(|| {
-        Finding::fail(
-            "profile.domain_invalid",
-            "The sending domain is not a domain name",
-            format!("{typed:?} is not a domain name like example.com."),
-        )
-        .step("Give the domain you send from, without https:// or a path (e.g. mail.example.com).")
-    })
+    match names::idn_domain(typed) {
+        Ok(_) => Ok(typed.trim().trim_end_matches('.').to_lowercase()),
+        Err(e) => Err(domain_finding("domain", typed, &e)),
+    }
 }
 
-/// The From address: an address at the sending domain (or a parent or child of it), so that SPF and
-/// DKIM for the domain align with the From domain under DMARC. `domain` is `None` when the domain
-/// itself was refused (then only the address's own shape is checked).
-pub fn from(typed: &str, domain: Option<&str>) -> Result<String, Finding> {
-    let from = typed.trim().to_owned();
-    let from_domain = match from.rsplit_once('@') {
-        Some((local, at)) if !local.is_empty() && !names::has_space_or_control(&from) => {
-            names::domain(at)
-        }
-        _ => None,
+/// The finding for a domain (`field` "domain") or From address's domain (`field` "from") that
+/// [`names::idn_domain`] refused.
+fn domain_finding(field: &str, typed: &str, error: &names::DomainError) -> Finding {
+    let what = if field == "from" {
+        "The From address's domain"
+    } else {
+        "The sending domain"
     };
-    let Some(from_domain) = from_domain else {
-        return Err(Finding::fail(
+    match error {
+        names::DomainError::NotADomain if field == "from" => Finding::fail(
             "profile.from_invalid",
             "The From address is not an email address",
-            format!("{from:?} is not an address like news@example.com."),
+            format!("{typed:?} is not an address like news@example.com."),
         )
-        .step("Give the address your mail is sent from."));
+        .step("Give the address your mail is sent from."),
+        names::DomainError::NotADomain => Finding::fail(
+            "profile.domain_invalid",
+            "The sending domain is not a domain name",
+            error.describe(typed),
+        )
+        .step("Give the domain you send from, without https:// or a path (e.g. mail.example.com)."),
+        names::DomainError::BadIdn { .. } | names::DomainError::IdnTooLong { .. } => {
+            Finding::fail(
+                if field == "from" {
+                    "profile.from_idn_invalid"
+                } else {
+                    "profile.domain_idn_invalid"
+                },
+                format!("{what} has a label that is not a valid internationalized name"),
+                error.describe(typed),
+            )
+            .step(
+                "Check the spelling of that label, or give the domain in the form your DNS host \
+                 shows (e.g. xn--bcher-kva.example for bücher.example).",
+            )
+        }
+    }
+}
+
+/// The From address as typed (`info@bücher.example` or `news@xn--bcher-kva.example`): an
+/// address at the sending domain (or a parent or child of it), so that SPF and DKIM for the
+/// domain align with the From domain under DMARC; compared in A-labels. A non-ASCII local part
+/// (`jörg@…`) is accepted here: it needs SMTPUTF8, which only the server can say it offers.
+/// `domain` is `None` when the domain itself was refused (then only the address's own shape is
+/// checked).
+pub fn from(typed: &str, domain: Option<&str>) -> Result<String, Finding> {
+    let from = typed.trim().to_owned();
+    let Some((_, at)) = names::split_address(&from) else {
+        return Err(domain_finding("from", &from, &names::DomainError::NotADomain));
     };
-    if let Some(domain) = domain {
+    let from_domain = names::idn_domain(at).map_err(|e| domain_finding("from", &from, &e))?;
+    if let Some(typed_domain) = domain {
+        let domain = names::idn_domain(typed_domain).unwrap_or_else(|_| typed_domain.to_owned());
         let related = from_domain == domain
             || from_domain.ends_with(&format!(".{domain}"))
             || domain.ends_with(&format!(".{from_domain}"));
@@ -63,9 +95,9 @@ pub fn from(typed: &str, domain: Option<&str>) -> Result<String, Finding> {
             return Err(Finding::fail(
                 "profile.from_outside_domain",
                 "The From address is not at the sending domain",
-                format!("{from} is at {from_domain}, but the sending domain is {domain}: SPF and DKIM for {domain} would not align with the From domain under DMARC."),
+                format!("{from} is at {at}, but the sending domain is {typed_domain}: SPF and DKIM for {typed_domain} would not align with the From domain under DMARC."),
             )
-            .step(format!("Use a From address at {domain}, or make {from_domain} the sending domain.")));
+            .step(format!("Use a From address at {typed_domain}, or make {at} the sending domain.")));
         }
     }
     Ok(from)
@@ -233,9 +265,14 @@ pub fn return_path(typed: Option<String>) -> Result<Option<String>, Finding> {
 
 /// The profile's name (the sending domain unless one is given): it names the keychain entry.
 pub fn name(typed: Option<String>, domain: &str) -> Result<String, Finding> {
-    let name = typed
-        .map(|n| n.trim().to_owned())
-        .unwrap_or_else(|| domain.to_owned());
+    // By default the domain as typed; an internationalized one in its normalized (NFC) form.
+    let name = typed.map(|n| n.trim().to_owned()).unwrap_or_else(|| {
+        if domain.is_ascii() {
+            domain.to_owned()
+        } else {
+            names::idn_domain(domain).map_or_else(|_| domain.to_owned(), |a| names::to_unicode(&a))
+        }
+    });
     if !names::is_profile_name(&name) {
         return Err(Finding::fail(
             "profile.name_invalid",
@@ -245,4 +282,95 @@ pub fn name(typed: Option<String>, domain: &str) -> Result<String, Finding> {
         .step("Choose another name."));
     }
     Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unicode_and_a_label_domains_are_kept_as_typed() {
+        assert_eq!(domain("Bücher.Example.").as_deref(), Ok("bücher.example"));
+        assert_eq!(
+            domain("xn--bcher-kva.example").as_deref(),
+            Ok("xn--bcher-kva.example"),
+            "A-labels stay A-labels: shown as typed"
+        );
+        assert_eq!(
+            domain("news.bücher.example").as_deref(),
+            Ok("news.bücher.example")
+        );
+        assert_eq!(domain(" Example.COM ").as_deref(), Ok("example.com"));
+    }
+
+    #[test]
+    fn an_invalid_label_has_its_own_finding_naming_the_label() {
+        for (typed, label) in [
+            ("xn--zz.example", "xn--zz"),
+            ("-bücher.example", "-bücher"),
+            ("bad\u{FFFD}.example", "bad\u{FFFD}"),
+        ] {
+            let f = domain(typed).expect_err(typed);
+            assert_eq!(f.code, "profile.domain_idn_invalid", "{typed}");
+            assert!(f.detail.contains(&format!("{label:?}")), "{}", f.detail);
+        }
+        let long = format!("{}.example", "ü".repeat(60));
+        let f = domain(&long).expect_err("too long");
+        assert_eq!(f.code, "profile.domain_idn_invalid");
+        assert!(f.detail.contains("at most 63"), "{}", f.detail);
+        // Not internationalized, only not a domain: the old finding.
+        for bad in ["bücher..example", "https://example.com/", "localhost"] {
+            assert_eq!(domain(bad).expect_err(bad).code, "profile.domain_invalid");
+        }
+    }
+
+    #[test]
+    fn from_addresses_in_unicode_or_a_labels_match_the_domain_in_either_form() {
+        for (from_typed, dom) in [
+            ("info@bücher.example", "bücher.example"),
+            ("news@xn--bcher-kva.example", "bücher.example"),
+            ("info@bücher.example", "xn--bcher-kva.example"),
+            ("info@news.bücher.example", "bücher.example"),
+            ("jörg@bücher.example", "bücher.example"),
+        ] {
+            assert_eq!(
+                from(from_typed, Some(dom)).as_deref(),
+                Ok(from_typed),
+                "{from_typed} at {dom}: kept as typed"
+            );
+        }
+        assert_eq!(
+            from("info@bücher.example", Some("example.com"))
+                .expect_err("elsewhere")
+                .code,
+            "profile.from_outside_domain"
+        );
+        assert_eq!(
+            from("info@xn--zz.example", Some("example.com"))
+                .expect_err("bad label")
+                .code,
+            "profile.from_idn_invalid"
+        );
+        for bad in ["bücher.example", "@bücher.example", "a b@bücher.example", "a@b"] {
+            assert_eq!(
+                from(bad, None).expect_err(bad).code,
+                "profile.from_invalid",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_internationalized_domain_names_its_profile_as_typed() {
+        assert_eq!(name(None, "bücher.example").as_deref(), Ok("bücher.example"));
+        assert_eq!(
+            name(None, "xn--bcher-kva.example").as_deref(),
+            Ok("xn--bcher-kva.example")
+        );
+        // Typed decomposed (u + combining diaeresis): named in the composed form.
+        assert_eq!(
+            name(None, "bu\u{308}cher.example").as_deref(),
+            Ok("bücher.example")
+        );
+    }
 }

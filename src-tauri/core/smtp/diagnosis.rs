@@ -32,6 +32,24 @@ impl Context<'_> {
     }
 }
 
+/// The finding for an address with a non-ASCII local part (`jörg@example.com`) on a server
+/// whose EHLO (`ehlo`) lists no SMTPUTF8: such an address cannot be sent at all (RFC 6531).
+pub fn utf8_not_offered(address: &str, ehlo: &[String], ctx: &Context<'_>) -> Finding {
+    Finding::fail(
+        "smtp.utf8_not_offered",
+        "The address needs SMTPUTF8, which this server does not offer",
+        format!(
+            "The part before the @ in {address} has non-ASCII characters. Mail to or from such an \
+             address needs the SMTPUTF8 extension (RFC 6531), and {} does not list it in its EHLO \
+             reply ({}). Nothing was sent.",
+            ctx.where_(),
+            if ehlo.is_empty() { "it lists nothing".to_owned() } else { ehlo.join(", ") }
+        ),
+    )
+    .step("Use an address whose part before the @ is ASCII (e.g. joerg@…); the domain may stay internationalized.")
+    .step("Or send through a server that offers SMTPUTF8.")
+}
+
 /// The finding for `error`.
 pub fn diagnose(error: &SessionError, ctx: &Context<'_>) -> Finding {
     let t = ctx.target;
@@ -140,6 +158,7 @@ pub fn diagnose(error: &SessionError, ctx: &Context<'_>) -> Finding {
         )
         .step("Use a port with TLS: 587 with STARTTLS, or 465 with implicit TLS.")
         .step("If the relay is yours, enable STARTTLS on it."),
+        SessionError::Utf8NotOffered { address, ehlo } => utf8_not_offered(address, ehlo, ctx),
         SessionError::NoAuthMechanism { offered } => Finding::fail(
             "smtp.auth_unavailable",
             "The server offers no way to sign in",
@@ -643,6 +662,13 @@ mod tests {
                 "smtp.tls_cert_expired",
             ),
             (reply(Step::Auth, 535, "no"), "smtp.auth_failed"),
+            (
+                SessionError::Utf8NotOffered {
+                    address: "jörg@example.com".into(),
+                    ehlo: vec!["8BITMIME".into()],
+                },
+                "smtp.utf8_not_offered",
+            ),
             (reply(Step::Banner, 554, "go away"), "smtp.rejected"),
         ] {
             assert_eq!(code(&err, &t, false).code, want, "{err:?}");

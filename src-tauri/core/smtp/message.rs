@@ -8,7 +8,7 @@
 
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::Message;
+use lettre::{Address, Message};
 
 use crate::catalogue::TlsMode;
 
@@ -40,6 +40,13 @@ pub enum MessageError {
         value: String,
         reason: String,
     },
+    /// The address's domain has a label that is not a valid internationalized name.
+    #[error("the {field} {value:?} has a domain that cannot be used: {reason}")]
+    InvalidIdn {
+        field: &'static str,
+        value: String,
+        reason: String,
+    },
     /// The stream id holds characters a header cannot carry.
     #[error("the message stream id {0:?} must be letters, digits, '-' or '_'")]
     InvalidStream(String),
@@ -47,11 +54,55 @@ pub enum MessageError {
     Build(String),
 }
 
-/// A built message and its envelope addresses.
+/// A built message and its envelope addresses (domains in A-labels).
 pub struct Built {
     pub from: String,
     pub to: Vec<String>,
     pub bytes: Vec<u8>,
+    /// An envelope address has a non-ASCII local part: the message can only go out with
+    /// SMTPUTF8 (RFC 6531), and its headers carry that part in UTF-8 (RFC 6532).
+    pub smtputf8: bool,
+}
+
+/// `mailbox` with its domain in A-labels (`info@bücher.example` → `info@xn--bcher-kva.example`),
+/// so that the envelope and the headers carry only what every server reads; the local part and
+/// the display name as typed. An address literal (`[192.0.2.1]`) stays as it is.
+fn with_a_labels(
+    field: &'static str,
+    value: &str,
+    mailbox: Mailbox,
+) -> Result<Mailbox, MessageError> {
+    let domain = mailbox.email.domain();
+    if domain.starts_with('[') {
+        return Ok(mailbox);
+    }
+    let ascii = crate::names::idn_domain(domain).map_err(|e| idn_error(field, value, &e))?;
+    let email = Address::new(mailbox.email.user(), &ascii).map_err(|e| {
+        MessageError::InvalidAddress {
+            field,
+            value: value.to_owned(),
+            reason: e.to_string(),
+        }
+    })?;
+    Ok(Mailbox::new(mailbox.name, email))
+}
+
+fn idn_error(field: &'static str, value: &str, e: &crate::names::DomainError) -> MessageError {
+    let domain = crate::names::split_address(bare_address(value)).map_or(value, |(_, d)| d);
+    MessageError::InvalidIdn {
+        field,
+        value: value.to_owned(),
+        reason: e.describe(domain).trim_end_matches('.').to_owned(),
+    }
+}
+
+/// The address in `Name <address>`, or all of `value`.
+fn bare_address(value: &str) -> &str {
+    let value = value.trim();
+    value
+        .rsplit_once('<')
+        .and_then(|(_, rest)| rest.strip_suffix('>'))
+        .unwrap_or(value)
 }
 
 /// Checks every user field for CR/LF and parses the addresses, without building anything.
@@ -67,14 +118,23 @@ pub fn check(spec: &MessageSpec) -> Result<(Mailbox, Mailbox), MessageError> {
         }
     }
     let parse = |field: &'static str, value: &str| -> Result<Mailbox, MessageError> {
-        value
-            .trim()
-            .parse::<Mailbox>()
-            .map_err(|e| MessageError::InvalidAddress {
-                field,
-                value: value.to_owned(),
-                reason: e.to_string(),
-            })
+        let mailbox = value.trim().parse::<Mailbox>().map_err(|e| {
+            // A domain refused for a bad internationalized label says which label.
+            match crate::names::split_address(bare_address(value))
+                .map(|(_, domain)| crate::names::idn_domain(domain))
+            {
+                Some(Err(
+                    idn @ (crate::names::DomainError::BadIdn { .. }
+                    | crate::names::DomainError::IdnTooLong { .. }),
+                )) => idn_error(field, value, &idn),
+                _ => MessageError::InvalidAddress {
+                    field,
+                    value: value.to_owned(),
+                    reason: e.to_string(),
+                },
+            }
+        })?;
+        with_a_labels(field, value, mailbox)
     };
     let from = parse("From address", &spec.from)?;
     let to = match spec.to.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -140,19 +200,20 @@ pub fn build(spec: &MessageSpec, target: &Target, sent_at: &str) -> Result<Built
     let message = builder
         .multipart(MultiPart::alternative_plain_html(plain, html))
         .map_err(|e| MessageError::Build(e.to_string()))?;
+    let (from, to) = (from.email.to_string(), vec![to.email.to_string()]);
     Ok(Built {
-        from: from.email.to_string(),
-        to: vec![to.email.to_string()],
+        smtputf8: !from.is_ascii() || to.iter().any(|t| !t.is_ascii()),
+        from,
+        to,
         bytes: message.formatted(),
     })
 }
 
 /// A Message-ID at the From domain (RFC 5322 §3.6.4), not at this machine's name: receivers'
-/// filters score an id at a bare host name (`@vm`) as "no FQDN". The domain in its A-labels (an
-/// internationalized From domain included); the left part random.
+/// filters score an id at a bare host name (`@vm`) as "no FQDN". The domain in its A-labels (the
+/// From mailbox has them already, see [`check`]); the left part random.
 fn message_id_at(from: &Mailbox) -> String {
     let domain = from.email.domain();
-    let domain = crate::dns::names::to_ascii(domain).unwrap_or_else(|_| domain.to_owned());
     let unique: String = std::iter::repeat_with(fastrand::alphanumeric)
         .take(32)
         .collect();
@@ -237,6 +298,56 @@ mod tests {
             vec!["ops@example.com".to_owned()],
             "To defaults to From"
         );
+    }
+
+    #[test]
+    fn unicode_domains_go_out_as_a_labels_in_envelope_and_headers() {
+        let spec = MessageSpec {
+            from: "Bücherei <info@Bücher.example>".into(),
+            to: Some("leser@xn--bcher-kva.example".into()),
+            stream: None,
+            profile: Some("bücher.example".into()),
+        };
+        let built = build(&spec, &target(), "2026-11-25T10:00:00Z").unwrap();
+        assert_eq!(built.from, "info@xn--bcher-kva.example");
+        assert_eq!(built.to, vec!["leser@xn--bcher-kva.example".to_owned()]);
+        assert!(!built.smtputf8, "an ASCII local part needs no SMTPUTF8");
+        let text = String::from_utf8(built.bytes).unwrap();
+        let headers = text.split("\r\n\r\n").next().unwrap();
+        assert!(headers.is_ascii(), "{headers}");
+        assert!(
+            headers.contains("<info@xn--bcher-kva.example>"),
+            "the From header's domain in A-labels: {headers}"
+        );
+        assert!(headers.contains("To: leser@xn--bcher-kva.example"), "{headers}");
+    }
+
+    #[test]
+    fn a_non_ascii_local_part_needs_smtputf8() {
+        let spec = MessageSpec {
+            from: "jörg@bücher.example".into(),
+            to: None,
+            stream: None,
+            profile: None,
+        };
+        let built = build(&spec, &target(), "2026-11-25T10:00:00Z").unwrap();
+        assert!(built.smtputf8);
+        assert_eq!(built.from, "jörg@xn--bcher-kva.example");
+    }
+
+    #[test]
+    fn a_bad_internationalized_label_in_an_address_is_named() {
+        for to in ["a@xn--zz.example", "Name <a@bad\u{FFFD}.example>"] {
+            let mut s = spec();
+            s.to = Some(to.into());
+            match check(&s) {
+                Err(MessageError::InvalidIdn { field, reason, .. }) => {
+                    assert_eq!(field, "To address");
+                    assert!(reason.contains("label"), "{reason}");
+                }
+                other => panic!("{to}: {:?}", other.map(|_| ())),
+            }
+        }
     }
 
     #[test]

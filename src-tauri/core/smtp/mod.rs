@@ -143,6 +143,8 @@ pub async fn check_server(
         findings.push(f);
         return finish(Some(&target), findings, Vec::new());
     }
+    // Check sign-in only: an address that will need SMTPUTF8 to be sent, told after EHLO.
+    let mut needs_utf8: Option<String> = None;
     let built = match request.action {
         Action::SendTest => {
             let sent_at = time::OffsetDateTime::now_utc()
@@ -158,9 +160,17 @@ pub async fn check_server(
         }
         Action::CheckSignIn => {
             if !request.message.from.is_empty() || request.message.to.is_some() {
-                if let Err(e) = message::check(&request.message) {
-                    findings.push(message_finding(&e));
-                    return finish(Some(&target), findings, Vec::new());
+                match message::check(&request.message) {
+                    Err(e) => {
+                        findings.push(message_finding(&e));
+                        return finish(Some(&target), findings, Vec::new());
+                    }
+                    Ok((from, to)) => {
+                        needs_utf8 = [from, to]
+                            .into_iter()
+                            .map(|m| m.email.to_string())
+                            .find(|a| !a.is_ascii());
+                    }
                 }
             }
             None
@@ -228,7 +238,10 @@ pub async fn check_server(
             );
         }
         Some(Err(error)) => {
-            if matches!(error, SessionError::Reply { .. }) {
+            if matches!(
+                error,
+                SessionError::Reply { .. } | SessionError::Utf8NotOffered { .. }
+            ) {
                 // A polite QUIT after a refusal, but never at the cost of the admin's Cancel or
                 // more than a moment.
                 tokio::select! {
@@ -271,6 +284,13 @@ pub async fn check_server(
                         reply.text()
                     ),
                 )),
+                None if needs_utf8.is_some() && !done.smtputf8 => findings.push(
+                    diagnosis::utf8_not_offered(
+                        needs_utf8.as_deref().unwrap_or_default(),
+                        &done.ehlo,
+                        &ctx,
+                    ),
+                ),
                 None => findings.push(
                     Finding::warn(
                         "smtp.sender_not_checked",
@@ -297,6 +317,9 @@ pub async fn check_server(
 struct Done {
     auth: Reply,
     accepted: Option<Reply>,
+    /// The server lists SMTPUTF8 in its EHLO reply.
+    smtputf8: bool,
+    ehlo: Vec<String>,
 }
 
 async fn drive(
@@ -318,12 +341,22 @@ async fn drive(
     let accepted = match message {
         Some(built) => {
             (track.on_stage)(Stage::Sending);
-            Some(session.send(&built.from, &built.to, &built.bytes).await?)
+            Some(
+                session
+                    .send(&built.from, &built.to, &built.bytes, built.smtputf8)
+                    .await?,
+            )
         }
         None => None,
     };
+    let (smtputf8, ehlo) = (session.offers_smtputf8(), session.extensions().to_vec());
     session.quit().await;
-    Ok(Done { auth, accepted })
+    Ok(Done {
+        auth,
+        accepted,
+        smtputf8,
+        ehlo,
+    })
 }
 
 /// A key that cannot be sent in AUTH.
@@ -366,6 +399,12 @@ fn message_finding(e: &message::MessageError) -> Finding {
             format!("{value:?}: {reason}."),
         )
         .step("Give an address like ops@example.com (or Name <ops@example.com>)."),
+        E::InvalidIdn { field, value, reason } => Finding::fail(
+            "smtp.address_idn_invalid",
+            format!("The {field}'s domain has a label that is not a valid internationalized name"),
+            format!("{value:?}: {reason}. Nothing was sent."),
+        )
+        .step("Check the spelling of that label, or give the domain in its xn-- form."),
         E::InvalidStream(_) => Finding::fail(
             "smtp.stream_invalid",
             "The message stream id is not valid",

@@ -206,6 +206,8 @@ pub enum SessionError {
     Reply { step: Step, reply: Reply },
     #[error("the server does not offer STARTTLS")]
     NoStarttls { ehlo: Vec<String> },
+    #[error("the address {address} needs SMTPUTF8, which the server does not offer")]
+    Utf8NotOffered { address: String, ehlo: Vec<String> },
     #[error("the server offers no sign-in method we use (PLAIN, LOGIN)")]
     NoAuthMechanism { offered: Vec<String> },
     #[error("TLS with {host} failed: {problem:?}")]
@@ -633,6 +635,15 @@ impl Session {
         Ok(())
     }
 
+    /// `true` when the server's EHLO lists SMTPUTF8 (RFC 6531).
+    pub fn offers_smtputf8(&self) -> bool {
+        self.ehlo.iter().any(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case("SMTPUTF8"))
+        })
+    }
+
     /// The AUTH mechanisms the server offers, upper-case.
     fn auth_mechanisms(&self) -> Vec<String> {
         self.ehlo
@@ -682,13 +693,36 @@ impl Session {
     }
 
     /// MAIL FROM, RCPT TO, DATA and the message. Returns the server's final reply (its queue id).
+    /// With `smtputf8` (an address's local part is not ASCII), MAIL FROM carries the SMTPUTF8
+    /// parameter, or, when the server does not offer it, nothing is sent at all (RFC 6531 §3.4:
+    /// such an address cannot be downgraded).
     pub async fn send(
         &mut self,
         from: &str,
         to: &[String],
         message: &[u8],
+        smtputf8: bool,
     ) -> Result<Reply, SessionError> {
-        self.command(Step::MailFrom, &format!("MAIL FROM:<{from}>"), None, &[250])
+        let mail_from = if smtputf8 {
+            if !self.offers_smtputf8() {
+                let address = std::iter::once(from)
+                    .chain(to.iter().map(String::as_str))
+                    .find(|a| !a.is_ascii())
+                    .unwrap_or(from)
+                    .to_owned();
+                self.transcript.note(&format!(
+                    "{address} needs SMTPUTF8, which the server does not offer: nothing sent"
+                ));
+                return Err(SessionError::Utf8NotOffered {
+                    address,
+                    ehlo: self.ehlo.clone(),
+                });
+            }
+            format!("MAIL FROM:<{from}> SMTPUTF8")
+        } else {
+            format!("MAIL FROM:<{from}>")
+        };
+        self.command(Step::MailFrom, &mail_from, None, &[250])
             .await?;
         for rcpt in to {
             self.command(
