@@ -141,6 +141,146 @@ fn check_only_signs_in_without_sending_and_says_the_sender_is_unchecked() {
 }
 
 #[test]
+fn an_internationalized_domain_goes_out_as_a_labels_and_is_reported_as_typed() {
+    let pki = Pki::new();
+    let server = SmtpServer::start(
+        &pki,
+        ServerOptions {
+            verified: "info@xn--bcher-kva.example",
+            ..ServerOptions::default()
+        },
+    );
+    let run = send(
+        server.port,
+        &pki,
+        "sendgrid",
+        SENDGRID_KEY,
+        &["--from", "info@bücher.example", "--to", "Leser <leser@пример.рф>"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all);
+    // What the server received: A-labels in MAIL FROM and RCPT TO, no SMTPUTF8 needed.
+    assert_eq!(
+        server.mail_commands(),
+        vec!["info@xn--bcher-kva.example ".to_owned()],
+        "MAIL FROM in A-labels, without SMTPUTF8"
+    );
+    let envelopes = server.envelopes();
+    assert_eq!(envelopes.len(), 1, "{envelopes:?}");
+    assert!(
+        envelopes[0].contains("RCPT TO:leser@xn--e1afmkfd.xn--p1ai"),
+        "{}",
+        envelopes[0]
+    );
+    let mail = server.delivered();
+    let headers = mail[0].split("\r\n\r\n").next().unwrap_or_default();
+    assert!(headers.is_ascii(), "headers in ASCII: {headers}");
+    for h in [
+        "From: info@xn--bcher-kva.example",
+        "<leser@xn--e1afmkfd.xn--p1ai>",
+        "@xn--bcher-kva.example>",
+    ] {
+        assert!(headers.contains(h), "{h} missing from {headers}");
+    }
+    // The report shows the addresses as typed, and how they went out.
+    let detail = finding(&run.json, "smtp.message_accepted")["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        detail.contains("Sent from info@bücher.example to leser@пример.рф")
+            && detail.contains("info@xn--bcher-kva.example"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_non_ascii_local_part_is_refused_before_mail_from_when_the_server_lacks_smtputf8() {
+    let pki = Pki::new();
+    let server = SmtpServer::start(&pki, ServerOptions::default());
+    let run = send(
+        server.port,
+        &pki,
+        "sendgrid",
+        SENDGRID_KEY,
+        &["--from", "jörg@bücher.example"],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all);
+    let f = finding(&run.json, "smtp.utf8_not_offered");
+    assert_eq!(f["severity"], "fail");
+    let detail = f["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("jörg@xn--bcher-kva.example") && detail.contains("Nothing was sent"),
+        "{detail}"
+    );
+    assert!(f["fix"].to_string().contains("ASCII"), "{f}");
+    assert!(
+        server.mail_commands().is_empty(),
+        "no MAIL FROM reached the server: {:?}",
+        server.mail_commands()
+    );
+    assert!(server.delivered().is_empty());
+    let transcript = run.json["transcript"].to_string();
+    assert!(
+        transcript.contains("AUTH PLAIN") && !transcript.contains("MAIL FROM"),
+        "signed in, then stopped before MAIL FROM: {transcript}"
+    );
+
+    // Check sign-in says the same after signing in (the server's EHLO is known then).
+    let check = send(
+        server.port,
+        &pki,
+        "sendgrid",
+        SENDGRID_KEY,
+        &["--check-only", "--from", "jörg@bücher.example"],
+    );
+    assert_eq!(check.code, Some(1), "{}", check.all);
+    let codes = codes(&check.json);
+    assert!(
+        codes.contains(&"smtp.signed_in".to_owned())
+            && codes.contains(&"smtp.utf8_not_offered".to_owned()),
+        "{codes:?}"
+    );
+    assert!(server.mail_commands().is_empty());
+}
+
+#[test]
+fn a_non_ascii_local_part_is_delivered_with_the_smtputf8_parameter_when_offered() {
+    let pki = Pki::new();
+    let server = SmtpServer::start(
+        &pki,
+        ServerOptions {
+            verified: "jörg@xn--bcher-kva.example",
+            smtputf8: true,
+            ..ServerOptions::default()
+        },
+    );
+    let run = send(
+        server.port,
+        &pki,
+        "sendgrid",
+        SENDGRID_KEY,
+        &["--from", "jörg@bücher.example"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all);
+    assert_eq!(
+        server.mail_commands(),
+        vec!["jörg@xn--bcher-kva.example SMTPUTF8".to_owned()],
+        "MAIL FROM with the SMTPUTF8 parameter, the domain in A-labels"
+    );
+    let mail = server.delivered();
+    assert_eq!(mail.len(), 1);
+    let headers = mail[0].split("\r\n\r\n").next().unwrap_or_default();
+    assert!(
+        headers.contains("From: jörg@xn--bcher-kva.example"),
+        "the From header in UTF-8 (RFC 6532): {headers}"
+    );
+    assert!(finding(&run.json, "smtp.message_accepted")["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("with SMTPUTF8"));
+}
+
+#[test]
 fn sendgrid_535_for_an_account_email_username_names_apikey() {
     let pki = Pki::new();
     let server = SmtpServer::start(&pki, ServerOptions::default());

@@ -168,6 +168,8 @@ pub struct ServerOptions<'a> {
     pub banner_host: &'a str,
     /// Comma-separated From addresses the server accepts mail from.
     pub verified: &'a str,
+    /// Offer SMTPUTF8 (RFC 6531) in EHLO and accept UTF-8 addresses.
+    pub smtputf8: bool,
 }
 
 impl Default for ServerOptions<'_> {
@@ -178,6 +180,7 @@ impl Default for ServerOptions<'_> {
             cert: "server",
             banner_host: "localhost",
             verified: VERIFIED,
+            smtputf8: false,
         }
     }
 }
@@ -230,6 +233,7 @@ impl SmtpServer {
                     o.verified,
                 ])
                 .args(["--banner-host", o.banner_host])
+                .args(o.smtputf8.then_some("--smtputf8"))
                 .arg("--maildir")
                 .arg(maildir.path())
                 .stdout(Stdio::piped())
@@ -248,6 +252,26 @@ impl SmtpServer {
             }
         }
         panic!("the aiosmtpd test server would not start");
+    }
+
+    /// Every MAIL command the server received, one line each: the address and its parameters
+    /// (`jörg@example.com SMTPUTF8`). Empty when none came.
+    pub fn mail_commands(&self) -> Vec<String> {
+        std::fs::read_to_string(self.maildir.path().join("mail.log"))
+            .map(|t| t.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    /// The envelopes of the delivered messages (`MAIL FROM:… params` and `RCPT TO:…` lines), in order.
+    pub fn envelopes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for n in 1.. {
+            match std::fs::read_to_string(self.maildir.path().join(format!("{n}.env"))) {
+                Ok(text) => out.push(text),
+                Err(_) => break,
+            }
+        }
+        out
     }
 
     /// The delivered messages (raw), in order.

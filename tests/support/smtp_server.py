@@ -12,7 +12,10 @@ it accepts connections. Personas enforce each provider's rules from the seed gui
             "ServerAPI key required"-style 535; anything else 535. A From address not in --verified is
             refused at RCPT with a Sender Signature 550.
 
-Accepted messages are written to --maildir as N.eml (the raw message) and N.env (MAIL FROM, RCPT TO).
+Accepted messages are written to --maildir as N.eml (the raw message) and N.env (MAIL FROM with its
+parameters, RCPT TO); every MAIL command the server receives is appended to mail.log (address and
+parameters), so a test can prove that none came. --smtputf8 offers SMTPUTF8 (RFC 6531) in EHLO and
+accepts UTF-8 addresses; without it the server is strict ASCII, as aiosmtpd's default.
 """
 
 import argparse
@@ -40,6 +43,7 @@ def main():
     ap.add_argument("--verified", default="", help="comma-separated From addresses allowed to send")
     ap.add_argument("--maildir", required=True)
     ap.add_argument("--banner-host", default="localhost")
+    ap.add_argument("--smtputf8", action="store_true", help="offer SMTPUTF8 in EHLO")
     args = ap.parse_args()
 
     verified = {a.strip().lower() for a in args.verified.split(",") if a.strip()}
@@ -69,6 +73,13 @@ def main():
         return fail("535 5.7.8 Authentication failed")
 
     class Handler:
+        async def handle_MAIL(self, server, session, envelope, address, mail_options):
+            with open(os.path.join(args.maildir, "mail.log"), "a", encoding="utf-8") as f:
+                f.write("%s %s\n" % (address, " ".join(mail_options)))
+            envelope.mail_from = address
+            envelope.mail_options.extend(mail_options)
+            return "250 OK"
+
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             if args.persona == "postmark" and (envelope.mail_from or "").lower() not in verified:
                 return ("550 5.7.1 Sender signature not confirmed: the From address is not a "
@@ -84,8 +95,9 @@ def main():
             base = os.path.join(args.maildir, str(n))
             with open(base + ".eml.tmp", "wb") as f:
                 f.write(envelope.original_content or envelope.content)
-            with open(base + ".env", "w") as f:
-                f.write("MAIL FROM:%s\nRCPT TO:%s\n" % (envelope.mail_from, ",".join(envelope.rcpt_tos)))
+            with open(base + ".env", "w", encoding="utf-8") as f:
+                f.write("MAIL FROM:%s %s\nRCPT TO:%s\n" % (
+                    envelope.mail_from, " ".join(envelope.mail_options), ",".join(envelope.rcpt_tos)))
             os.rename(base + ".eml.tmp", base + ".eml")
             return "250 2.0.0 Ok: queued as TEST%04d" % n
 
@@ -94,6 +106,7 @@ def main():
         port=args.port,
         server_hostname=args.banner_host,
         authenticator=authenticator,
+        enable_SMTPUTF8=args.smtputf8,
     )
     if args.mode == "implicit":
         # TLS from the first byte: the session is encrypted, so AUTH is offered without STARTTLS.

@@ -35,6 +35,12 @@ pub fn domain(typed: &str) -> Result<String, Finding> {
     }
 }
 
+/// The sending domain in A-labels, as DNS, SMTP and the providers' APIs take it; refused with
+/// the same findings as [`domain`].
+pub fn domain_a_labels(typed: &str) -> Result<String, Finding> {
+    names::idn_domain(typed).map_err(|e| domain_finding("domain", typed, &e))
+}
+
 /// The finding for a domain (`field` "domain") or From address's domain (`field` "from") that
 /// [`names::idn_domain`] refused.
 fn domain_finding(field: &str, typed: &str, error: &names::DomainError) -> Finding {

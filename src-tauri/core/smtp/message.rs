@@ -62,6 +62,8 @@ pub struct Built {
     /// An envelope address has a non-ASCII local part: the message can only go out with
     /// SMTPUTF8 (RFC 6531), and its headers carry that part in UTF-8 (RFC 6532).
     pub smtputf8: bool,
+    /// The From and To addresses as typed (`info@bücher.example`), for the report.
+    pub shown: (String, Vec<String>),
 }
 
 /// `mailbox` with its domain in A-labels (`info@bücher.example` → `info@xn--bcher-kva.example`),
@@ -105,8 +107,15 @@ fn bare_address(value: &str) -> &str {
         .unwrap_or(value)
 }
 
-/// Checks every user field for CR/LF and parses the addresses, without building anything.
+/// Checks every user field for CR/LF and parses the addresses, without building anything. The
+/// mailboxes have their domains in A-labels.
 pub fn check(spec: &MessageSpec) -> Result<(Mailbox, Mailbox), MessageError> {
+    let ((_, from), (_, to)) = parse(spec)?;
+    Ok((from, to))
+}
+
+/// As [`check`], with each address also as typed (`info@bücher.example`), for the report.
+fn parse(spec: &MessageSpec) -> Result<((String, Mailbox), (String, Mailbox)), MessageError> {
     for (field, value) in [
         ("From address", Some(spec.from.as_str())),
         ("To address", spec.to.as_deref()),
@@ -117,7 +126,7 @@ pub fn check(spec: &MessageSpec) -> Result<(Mailbox, Mailbox), MessageError> {
             return Err(MessageError::HeaderInjection { field });
         }
     }
-    let parse = |field: &'static str, value: &str| -> Result<Mailbox, MessageError> {
+    let parse = |field: &'static str, value: &str| -> Result<(String, Mailbox), MessageError> {
         let mailbox = value.trim().parse::<Mailbox>().map_err(|e| {
             // A domain refused for a bad internationalized label says which label.
             match crate::names::split_address(bare_address(value))
@@ -134,7 +143,8 @@ pub fn check(spec: &MessageSpec) -> Result<(Mailbox, Mailbox), MessageError> {
                 },
             }
         })?;
-        with_a_labels(field, value, mailbox)
+        let typed = mailbox.email.to_string();
+        Ok((typed, with_a_labels(field, value, mailbox)?))
     };
     let from = parse("From address", &spec.from)?;
     let to = match spec.to.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -151,7 +161,7 @@ pub fn check(spec: &MessageSpec) -> Result<(Mailbox, Mailbox), MessageError> {
 
 /// Builds the test message sent through `target` at `sent_at` (RFC 3339 text, for the body).
 pub fn build(spec: &MessageSpec, target: &Target, sent_at: &str) -> Result<Built, MessageError> {
-    let (from, to) = check(spec)?;
+    let ((shown_from, from), (shown_to, to)) = parse(spec)?;
     let provider = target.provider.name;
     let tls = match target.tls {
         TlsMode::Starttls => "STARTTLS",
@@ -203,6 +213,7 @@ pub fn build(spec: &MessageSpec, target: &Target, sent_at: &str) -> Result<Built
     let (from, to) = (from.email.to_string(), vec![to.email.to_string()]);
     Ok(Built {
         smtputf8: !from.is_ascii() || to.iter().any(|t| !t.is_ascii()),
+        shown: (shown_from, vec![shown_to]),
         from,
         to,
         bytes: message.formatted(),
@@ -310,6 +321,7 @@ mod tests {
         };
         let built = build(&spec, &target(), "2026-11-25T10:00:00Z").unwrap();
         assert_eq!(built.from, "info@xn--bcher-kva.example");
+        assert_eq!(built.shown.0, "info@Bücher.example", "shown as typed");
         assert_eq!(built.to, vec!["leser@xn--bcher-kva.example".to_owned()]);
         assert!(!built.smtputf8, "an ASCII local part needs no SMTPUTF8");
         let text = String::from_utf8(built.bytes).unwrap();

@@ -277,12 +277,7 @@ pub async fn check_server(
                 Some(reply) => findings.push(Finding::pass(
                     "smtp.message_accepted",
                     "The server accepted the test message",
-                    format!(
-                        "Sent from {} to {}. The server said: \"{}\". Check the inbox (and spam folder).",
-                        built.as_ref().map(|b| b.from.as_str()).unwrap_or_default(),
-                        built.as_ref().map(|b| b.to.join(", ")).unwrap_or_default(),
-                        reply.text()
-                    ),
+                    built.as_ref().map_or_else(String::new, |b| accepted_detail(b, &reply)),
                 )),
                 None if needs_utf8.is_some() && !done.smtputf8 => findings.push(
                     diagnosis::utf8_not_offered(
@@ -311,6 +306,26 @@ pub async fn check_server(
         Some(&target),
         findings,
         session.into_transcript().into_lines(),
+    )
+}
+
+/// "Sent from … to …" with the addresses as typed, how they went out when that differs (an
+/// internationalized domain in A-labels), and the server's reply.
+fn accepted_detail(built: &message::Built, reply: &Reply) -> String {
+    let (from, to) = (&built.shown.0, built.shown.1.join(", "));
+    let wire = (built.from != *from || built.to.join(", ") != to)
+        .then(|| {
+            format!(
+                " (as {} to {} on the wire)",
+                built.from,
+                built.to.join(", ")
+            )
+        })
+        .unwrap_or_default();
+    let utf8 = if built.smtputf8 { ", with SMTPUTF8" } else { "" };
+    format!(
+        "Sent from {from} to {to}{wire}{utf8}. The server said: \"{}\". Check the inbox (and spam folder).",
+        reply.text()
     )
 }
 

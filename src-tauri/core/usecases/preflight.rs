@@ -63,11 +63,18 @@ pub async fn preflight_key(
     let settings = request.settings.clone();
     let extra_ca = blocking(move || settings.extra_ca()).await?;
     let deadline = request.settings.timeout.unwrap_or(PREFLIGHT_DEADLINE);
+    // The providers' APIs list an internationalized domain by its A-labels.
+    let domain = request
+        .domain
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+        .map(crate::profiles::fields::domain_a_labels)
+        .transpose()?;
     let subject = Subject {
         provider,
         key: &request.key,
         username: request.username.as_deref(),
-        domain: request.domain.as_deref().filter(|d| !d.trim().is_empty()),
+        domain: domain.as_deref(),
         stream: request.stream.as_deref(),
     };
     let preflight = provider_api::ask(&subject, extra_ca.as_deref(), deadline, cancel.clone())
