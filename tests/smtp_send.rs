@@ -155,7 +155,12 @@ fn an_internationalized_domain_goes_out_as_a_labels_and_is_reported_as_typed() {
         &pki,
         "sendgrid",
         SENDGRID_KEY,
-        &["--from", "info@bücher.example", "--to", "Leser <leser@пример.рф>"],
+        &[
+            "--from",
+            "info@bücher.example",
+            "--to",
+            "Leser <leser@пример.рф>",
+        ],
     );
     assert_eq!(run.code, Some(0), "{}", run.all);
     // What the server received: A-labels in MAIL FROM and RCPT TO, no SMTPUTF8 needed.

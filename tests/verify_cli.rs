@@ -424,3 +424,131 @@ fn no_profiles_and_no_keychain_are_exit_2_never_a_prompt() {
     assert_eq!(v["could_not_run"], true);
     assert!(codes(&v["profiles"][0]).contains(&"keychain.unavailable".to_owned()));
 }
+
+#[test]
+fn a_profile_with_an_internationalized_domain_is_kept_as_typed_and_checked_in_a_labels() {
+    let pki = Pki::new();
+    let world = World {
+        smtp: SmtpServer::start(
+            &pki,
+            ServerOptions {
+                verified: "ops@xn--bcher-kva.test",
+                ..ServerOptions::default()
+            },
+        ),
+        secrets: SecretService::start(),
+        api: ApiServer::start(&pki),
+        pki,
+    };
+    // Knot serves the zone at its A-labels only.
+    let dns = DnsServer::with_fixture_zones(&["xn--bcher-kva.test"]);
+    let port = world.smtp.port.to_string();
+    let add = world.cli(
+        &[
+            "profile",
+            "add",
+            "--provider",
+            "sendgrid",
+            "--domain",
+            "Bücher.test",
+            "--from",
+            "ops@bücher.test",
+            "--return-path",
+            "em1234",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--json",
+        ],
+        SENDGRID_KEY,
+        &dns,
+    );
+    assert_eq!(add.status.code(), Some(0), "{}", text(&add));
+    // Named, stored and shown as typed (lower-cased); the key in the real Secret Service under it.
+    assert_eq!(
+        world
+            .secrets
+            .lookup("com.inflowave.setup", "bücher.test")
+            .as_deref(),
+        Some(SENDGRID_KEY)
+    );
+    let show = world.cli(&["profile", "show", "bücher.test", "--json"], "", &dns);
+    assert_eq!(show.status.code(), Some(0), "{}", text(&show));
+    let shown: Value = serde_json::from_slice(&show.stdout).expect("json");
+    assert_eq!(shown["profile"]["domain"], "bücher.test");
+    assert_eq!(shown["profile"]["from"], "ops@bücher.test");
+
+    // The DNS audit asks for the A-labels and finds the zone ready.
+    let check = world.cli(
+        &["check-dns", "--profile", "bücher.test", "--json"],
+        "",
+        &dns,
+    );
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let audit: Value = serde_json::from_slice(&check.stdout).expect("json");
+    let c = codes(&audit);
+    for expected in ["dns.idn_domain", "dkim.ok", "spf.ok", "dmarc.ok"] {
+        assert!(c.contains(&expected.to_owned()), "{expected} in {c:?}");
+    }
+
+    // The test message goes out with A-labels in the envelope and the From header.
+    let ca = world.pki.ca();
+    let send = world.cli(
+        &[
+            "send-test",
+            "--profile",
+            "bücher.test",
+            "--json",
+            "--timeout",
+            "10",
+            "--ca-file",
+            ca.to_str().expect("utf-8"),
+        ],
+        "",
+        &dns,
+    );
+    assert_eq!(send.status.code(), Some(0), "{}", text(&send));
+    assert_eq!(
+        world.smtp.mail_commands(),
+        vec!["ops@xn--bcher-kva.test ".to_owned()]
+    );
+    let mail = world.smtp.delivered();
+    assert!(
+        mail[0].contains("From: ops@xn--bcher-kva.test"),
+        "{}",
+        mail[0]
+    );
+
+    // A label that is not a valid internationalized name is refused with its own code.
+    let bad = world.cli(
+        &[
+            "profile",
+            "add",
+            "--provider",
+            "sendgrid",
+            "--domain",
+            "xn--zz.test",
+            "--from",
+            "ops@xn--zz.test",
+            "--json",
+        ],
+        SENDGRID_KEY,
+        &dns,
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    let refused: Value = serde_json::from_slice(&bad.stdout).expect("json");
+    assert_eq!(
+        codes(&refused),
+        ["profile.domain_idn_invalid", "profile.from_idn_invalid"],
+        "{refused:#}"
+    );
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("\"xn--zz\""));
+    assert_eq!(
+        world.secrets.lookup("com.inflowave.setup", "xn--zz.test"),
+        None
+    );
+}

@@ -118,7 +118,11 @@ impl World {
         let ca = pki.ca().display().to_string();
         Self {
             secrets: SecretService::start(),
-            dns: DnsServer::with_fixture_zones(&["good-sg.test", "nodmarc.test"]),
+            dns: DnsServer::with_fixture_zones(&[
+                "good-sg.test",
+                "nodmarc.test",
+                "xn--bcher-kva.test",
+            ]),
             api: ApiServer::start(&pki),
             _pki: pki,
             smtp,
@@ -286,12 +290,18 @@ fn every_action_gives_the_same_findings_in_the_window_and_the_cli() {
         ("w-good", "c-good", "good-sg.test", SENDGRID_KEY),
         ("w-nodmarc", "c-nodmarc", "nodmarc.test", SENDGRID_KEY),
         ("w-refused", "c-refused", "good-sg.test", refused.as_str()),
+        // An internationalized domain typed in Unicode (kept as typed, checked in A-labels).
+        ("w-idn", "c-idn", "bücher.test", SENDGRID_KEY),
+        // A label that is not a valid internationalized name.
+        ("w-idn-bad", "c-idn-bad", "xn--zz.test", SENDGRID_KEY),
     ] {
         let from = format!("ops@{domain}");
-        assert_same(
-            &format!("save {domain}"),
-            &save(w, domain, &from, key),
-            &add(c, domain, &from, key),
+        let wc = save(w, domain, &from, key);
+        assert_same(&format!("save {domain}"), &wc, &add(c, domain, &from, key));
+        assert_eq!(
+            wc.contains("profile.domain_idn_invalid"),
+            w == "w-idn-bad",
+            "{w}: {wc:?}"
         );
     }
     assert_same(
@@ -357,7 +367,11 @@ fn every_action_gives_the_same_findings_in_the_window_and_the_cli() {
     assert!(cc.is_empty(), "{cc:?}");
 
     // Check DNS for a profile: a ready domain and one without DMARC.
-    for (w, c) in [("w-good", "c-good"), ("w-nodmarc", "c-nodmarc")] {
+    for (w, c) in [
+        ("w-good", "c-good"),
+        ("w-nodmarc", "c-nodmarc"),
+        ("w-idn", "c-idn"),
+    ] {
         let wc = window.codes(
             "audit_dns",
             json!({"request": {"profile": w, "pasted": null, "selectors": [], "returnPath": null,
@@ -365,6 +379,7 @@ fn every_action_gives_the_same_findings_in_the_window_and_the_cli() {
         );
         let cc = world.cli(&["check-dns", "--profile", c], "");
         assert_same(&format!("check DNS of {w}"), &wc, &cc);
+        assert_eq!(wc.contains("dns.idn_domain"), w == "w-idn", "{w}: {wc:?}");
     }
 
     // The DNS step with the records the Key step's pre-flight returned: nothing pasted, no return

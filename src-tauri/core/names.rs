@@ -264,7 +264,12 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        for bad in ["bücher..example", "bücher", "bü cher.example", "-bücher.example"] {
+        for bad in [
+            "bücher..example",
+            "bücher",
+            "bü cher.example",
+            "-bücher.example",
+        ] {
             assert!(idn_domain(bad).is_err(), "{bad}: {:?}", idn_domain(bad));
         }
         assert_eq!(idn_domain("a..example"), Err(DomainError::NotADomain));

@@ -62,21 +62,19 @@ fn domain_finding(field: &str, typed: &str, error: &names::DomainError) -> Findi
             error.describe(typed),
         )
         .step("Give the domain you send from, without https:// or a path (e.g. mail.example.com)."),
-        names::DomainError::BadIdn { .. } | names::DomainError::IdnTooLong { .. } => {
-            Finding::fail(
-                if field == "from" {
-                    "profile.from_idn_invalid"
-                } else {
-                    "profile.domain_idn_invalid"
-                },
-                format!("{what} has a label that is not a valid internationalized name"),
-                error.describe(typed),
-            )
-            .step(
-                "Check the spelling of that label, or give the domain in the form your DNS host \
+        names::DomainError::BadIdn { .. } | names::DomainError::IdnTooLong { .. } => Finding::fail(
+            if field == "from" {
+                "profile.from_idn_invalid"
+            } else {
+                "profile.domain_idn_invalid"
+            },
+            format!("{what} has a label that is not a valid internationalized name"),
+            error.describe(typed),
+        )
+        .step(
+            "Check the spelling of that label, or give the domain in the form your DNS host \
                  shows (e.g. xn--bcher-kva.example for bücher.example).",
-            )
-        }
+        ),
     }
 }
 
@@ -89,7 +87,11 @@ fn domain_finding(field: &str, typed: &str, error: &names::DomainError) -> Findi
 pub fn from(typed: &str, domain: Option<&str>) -> Result<String, Finding> {
     let from = typed.trim().to_owned();
     let Some((_, at)) = names::split_address(&from) else {
-        return Err(domain_finding("from", &from, &names::DomainError::NotADomain));
+        return Err(domain_finding(
+            "from",
+            &from,
+            &names::DomainError::NotADomain,
+        ));
     };
     let from_domain = names::idn_domain(at).map_err(|e| domain_finding("from", &from, &e))?;
     if let Some(typed_domain) = domain {
@@ -357,7 +359,12 @@ mod tests {
                 .code,
             "profile.from_idn_invalid"
         );
-        for bad in ["bücher.example", "@bücher.example", "a b@bücher.example", "a@b"] {
+        for bad in [
+            "bücher.example",
+            "@bücher.example",
+            "a b@bücher.example",
+            "a@b",
+        ] {
             assert_eq!(
                 from(bad, None).expect_err(bad).code,
                 "profile.from_invalid",
@@ -368,7 +375,10 @@ mod tests {
 
     #[test]
     fn an_internationalized_domain_names_its_profile_as_typed() {
-        assert_eq!(name(None, "bücher.example").as_deref(), Ok("bücher.example"));
+        assert_eq!(
+            name(None, "bücher.example").as_deref(),
+            Ok("bücher.example")
+        );
         assert_eq!(
             name(None, "xn--bcher-kva.example").as_deref(),
             Ok("xn--bcher-kva.example")

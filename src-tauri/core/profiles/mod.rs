@@ -198,10 +198,11 @@ pub fn build(new: NewProfile, at: &str) -> Result<Profile, Vec<Finding>> {
     let stream = keep(fields::stream(new.stream, provider), p);
     let dkim_selectors = keep(fields::dkim_selectors(&new.dkim_selectors), p);
     let return_path = keep(fields::return_path(new.return_path), p);
-    let name = keep(
-        fields::name(new.name, domain.as_deref().unwrap_or_default()),
-        p,
-    );
+    // No name of its own and a refused domain: the domain's finding says it all.
+    let name = match (&new.name, domain.as_deref()) {
+        (None, None) => None,
+        (_, domain) => keep(fields::name(new.name, domain.unwrap_or_default()), p),
+    };
     let username = match provider {
         Some(p) => fields::username(new.username, p)
             .map_err(|f| problems.extend(f))

@@ -79,13 +79,12 @@ fn with_a_labels(
         return Ok(mailbox);
     }
     let ascii = crate::names::idn_domain(domain).map_err(|e| idn_error(field, value, &e))?;
-    let email = Address::new(mailbox.email.user(), &ascii).map_err(|e| {
-        MessageError::InvalidAddress {
+    let email =
+        Address::new(mailbox.email.user(), &ascii).map_err(|e| MessageError::InvalidAddress {
             field,
             value: value.to_owned(),
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     Ok(Mailbox::new(mailbox.name, email))
 }
 
@@ -114,8 +113,11 @@ pub fn check(spec: &MessageSpec) -> Result<(Mailbox, Mailbox), MessageError> {
     Ok((from, to))
 }
 
+/// An address as typed, and its mailbox with the domain in A-labels.
+type Typed = (String, Mailbox);
+
 /// As [`check`], with each address also as typed (`info@bücher.example`), for the report.
-fn parse(spec: &MessageSpec) -> Result<((String, Mailbox), (String, Mailbox)), MessageError> {
+fn parse(spec: &MessageSpec) -> Result<(Typed, Typed), MessageError> {
     for (field, value) in [
         ("From address", Some(spec.from.as_str())),
         ("To address", spec.to.as_deref()),
@@ -126,7 +128,7 @@ fn parse(spec: &MessageSpec) -> Result<((String, Mailbox), (String, Mailbox)), M
             return Err(MessageError::HeaderInjection { field });
         }
     }
-    let parse = |field: &'static str, value: &str| -> Result<(String, Mailbox), MessageError> {
+    let parse = |field: &'static str, value: &str| -> Result<Typed, MessageError> {
         let mailbox = value.trim().parse::<Mailbox>().map_err(|e| {
             // A domain refused for a bad internationalized label says which label.
             match crate::names::split_address(bare_address(value))
@@ -331,7 +333,10 @@ mod tests {
             headers.contains("<info@xn--bcher-kva.example>"),
             "the From header's domain in A-labels: {headers}"
         );
-        assert!(headers.contains("To: leser@xn--bcher-kva.example"), "{headers}");
+        assert!(
+            headers.contains("To: leser@xn--bcher-kva.example"),
+            "{headers}"
+        );
     }
 
     #[test]

@@ -313,16 +313,20 @@ pub async fn check_server(
 /// internationalized domain in A-labels), and the server's reply.
 fn accepted_detail(built: &message::Built, reply: &Reply) -> String {
     let (from, to) = (&built.shown.0, built.shown.1.join(", "));
-    let wire = (built.from != *from || built.to.join(", ") != to)
-        .then(|| {
-            format!(
-                " (as {} to {} on the wire)",
-                built.from,
-                built.to.join(", ")
-            )
-        })
-        .unwrap_or_default();
-    let utf8 = if built.smtputf8 { ", with SMTPUTF8" } else { "" };
+    let wire = if built.from != *from || built.to.join(", ") != to {
+        format!(
+            " (as {} to {} on the wire)",
+            built.from,
+            built.to.join(", ")
+        )
+    } else {
+        String::new()
+    };
+    let utf8 = if built.smtputf8 {
+        ", with SMTPUTF8"
+    } else {
+        ""
+    };
     format!(
         "Sent from {from} to {to}{wire}{utf8}. The server said: \"{}\". Check the inbox (and spam folder).",
         reply.text()
