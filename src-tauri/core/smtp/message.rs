@@ -214,7 +214,9 @@ pub fn build(spec: &MessageSpec, target: &Target, sent_at: &str) -> Result<Built
         .map_err(|e| MessageError::Build(e.to_string()))?;
     let (from, to) = (from.email.to_string(), vec![to.email.to_string()]);
     Ok(Built {
-        smtputf8: !from.is_ascii() || to.iter().any(|t| !t.is_ascii()),
+        smtputf8: std::iter::once(&from)
+            .chain(&to)
+            .any(|a| crate::names::needs_smtputf8(a)),
         shown: (shown_from, vec![shown_to]),
         from,
         to,

@@ -169,7 +169,7 @@ pub async fn check_server(
                         needs_utf8 = [from, to]
                             .into_iter()
                             .map(|m| m.email.to_string())
-                            .find(|a| !a.is_ascii());
+                            .find(|a| crate::names::needs_smtputf8(a));
                     }
                 }
             }

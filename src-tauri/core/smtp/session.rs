@@ -707,7 +707,7 @@ impl Session {
             if !self.offers_smtputf8() {
                 let address = std::iter::once(from)
                     .chain(to.iter().map(String::as_str))
-                    .find(|a| !a.is_ascii())
+                    .find(|a| crate::names::needs_smtputf8(a))
                     .unwrap_or(from)
                     .to_owned();
                 self.transcript.note(&format!(
