@@ -232,6 +232,31 @@ fn a_token_postmark_does_not_know_is_rejected_in_its_words() {
 }
 
 #[test]
+fn an_internationalized_domain_is_asked_for_by_its_a_labels_and_a_bad_label_is_refused() {
+    let w = World::start();
+    let run = w.ask("sendgrid", &key("SG_FULL"), &["--domain", "Bücher.test"]);
+    assert_eq!(run.exit, Some(0), "{}", run.text);
+    assert!(
+        run.codes().contains(&"sendgrid.domain_auth_valid".into()),
+        "the emulator knows only xn--bcher-kva.test: {}",
+        run.text
+    );
+    let hosts = run.json["preflight"]["records"]["records"].to_string();
+    assert!(
+        hosts.contains("s1._domainkey.xn--bcher-kva.test"),
+        "{hosts}"
+    );
+
+    let bad = w.ask("sendgrid", &key("SG_FULL"), &["--domain", "xn--zz.test"]);
+    assert_eq!(bad.exit, Some(2), "{}", bad.text);
+    assert!(
+        bad.text.contains("profile.domain_idn_invalid"),
+        "{}",
+        bad.text
+    );
+}
+
+#[test]
 fn sendgrid_scopes_decide_mail_send_and_domain_records_come_with_their_valid_flags() {
     let w = World::start();
     let run = w.ask("sendgrid", &key("SG_FULL"), &["--domain", "good-sg.test"]);

@@ -520,6 +520,21 @@ fn a_profile_with_an_internationalized_domain_is_kept_as_typed_and_checked_in_a_
         mail[0]
     );
 
+    // `verify` asks the provider's API for the A-labels (the emulator lists only those), then
+    // DNS and SMTP: all pass.
+    let (code, v, all) = world.verify(&["--profile", "bücher.test"], &dns);
+    assert_eq!(code, Some(0), "{all}");
+    let p = &v["profiles"][0];
+    assert_eq!(p["domain"], "bücher.test", "shown as typed");
+    let c = codes(p);
+    for expected in [
+        "sendgrid.domain_auth_valid",
+        "dns.idn_domain",
+        "smtp.signed_in",
+    ] {
+        assert!(c.contains(&expected.to_owned()), "{expected} in {c:?}");
+    }
+
     // A label that is not a valid internationalized name is refused with its own code.
     let bad = world.cli(
         &[

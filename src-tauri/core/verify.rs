@@ -171,11 +171,14 @@ async fn ask_provider(
         Ok(p) => p,
         Err(_) => return provider_api::Preflight::none(),
     };
+    // The providers' APIs list an internationalized domain by its A-labels.
+    let domain =
+        crate::names::idn_domain(&profile.domain).unwrap_or_else(|_| profile.domain.clone());
     let subject = provider_api::Subject {
         provider,
         key,
         username: profile.username.as_deref(),
-        domain: Some(profile.domain.as_str()),
+        domain: Some(domain.as_str()),
         stream: profile.stream.as_deref(),
     };
     // An unusable CA file is reported by the SMTP check; the pre-flight then says nothing.

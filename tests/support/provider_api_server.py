@@ -155,6 +155,8 @@ class Handler(BaseHTTPRequestHandler):
             items = {
                 "good-sg.test": [sendgrid_domain("good-sg.test", 1234, True)],  # tests/fixtures/dns/good-sg.test.zone
                 "broken-sg.test": [sendgrid_domain("broken-sg.test", 9, False)],  # no zone: SendGrid marks s2 not valid
+                # bücher.test: SendGrid lists an internationalized domain by its A-labels only.
+                "xn--bcher-kva.test": [sendgrid_domain("xn--bcher-kva.test", 1234, True)],
             }.get(domain, [])
             return self.send(200, items, "application/json", limits)
         return self.send(404, {"errors": [{"message": "not found", "field": None}]})
