@@ -299,7 +299,7 @@ pub static PROVIDERS: &[Provider] = &[
         dns: &[
             DnsRequirement::DkimPerDomain {
                 cname_into: None,
-                example: "20240101pm",
+                example: "dated, like 20240101pm",
                 shown_at: "Sender Signatures → your domain → DNS Settings",
             },
             DnsRequirement::ReturnPathCname { host: "pm-bounces", target: "pm.mtasv.net" },
@@ -337,7 +337,7 @@ pub static PROVIDERS: &[Provider] = &[
         dns: &[
             DnsRequirement::DkimPerDomain {
                 cname_into: None,
-                example: "20240101pm",
+                example: "dated, like 20240101pm",
                 shown_at: "Sender Signatures → your domain → DNS Settings",
             },
             DnsRequirement::ReturnPathCname { host: "pm-bounces", target: "pm.mtasv.net" },
@@ -375,7 +375,7 @@ pub static PROVIDERS: &[Provider] = &[
         dns: &[
             DnsRequirement::DkimPerDomain {
                 cname_into: None,
-                example: "k1",
+                example: "like k1, smtp or mailo",
                 shown_at: "Sending → Domains → your domain → DNS records",
             },
             DnsRequirement::SpfInclude { domain: "mailgun.org" },
@@ -540,7 +540,7 @@ pub static PROVIDERS: &[Provider] = &[
         dns: &[
             DnsRequirement::DkimPerDomain {
                 cname_into: None,
-                example: "scph0124",
+                example: "scph and four digits, like scph0124",
                 shown_at: "Configuration → Domains → your sending domain → DNS records",
             },
             DnsRequirement::BounceCname {

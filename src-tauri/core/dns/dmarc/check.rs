@@ -249,8 +249,13 @@ fn public_suffix_policy(
         policy.effect(),
         policy.name()
     );
+    let none = if org == domain {
+        format!("{domain}, its own organizational domain, publishes no DMARC record")
+    } else {
+        format!("Neither {domain} nor its organizational domain {org} publishes a DMARC record")
+    };
     let detail = format!(
-        "Neither {domain} nor its organizational domain {org} publishes a DMARC record, so \
+        "{none}, so \
          receivers that walk the DNS tree (DMARCbis) apply the one at _dmarc.{parent}: {record}. \
          It says psd=y: {parent} is a public suffix, and this is its operator's policy for the names \
          registered under it, not your organization's: its operator may change it at any time, and \
