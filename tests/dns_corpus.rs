@@ -506,6 +506,7 @@ fn profile_credentials(provider: &str) -> (String, Option<&'static str>) {
             Some("0a1b2c3d4e5f60718293a4b5c6d7e8f9"),
         ),
         "sparkpost" => ("0123456789abcdef0123456789abcdef01234567".into(), None),
+        "custom" => ("relay-password-7Qm2".into(), Some("relay-user")),
         other => panic!("no test credentials for {other}"),
     }
 }

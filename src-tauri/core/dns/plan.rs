@@ -225,14 +225,13 @@ impl<'r> CheckPlan<'r> {
                 DnsRequirement::Dmarc => plan.dmarc = true,
             }
         }
-        // Selectors given for a CNAME provider are checked too.
-        if let Some(target) = plan.cname_provider {
-            for s in &request.dkim_selectors {
-                match plan.dkim.iter_mut().find(|d| &d.selector == s) {
-                    // Given by the admin: checked as a selector of its own.
-                    Some(d) => d.manual_alternative = false,
-                    None => plan.push_dkim(s, Some(target)),
-                }
+        // Selectors the admin gave are checked too, besides the provider's (through its CNAMEs
+        // when it publishes DKIM that way).
+        for s in &request.dkim_selectors {
+            match plan.dkim.iter_mut().find(|d| &d.selector == s) {
+                // Given by the admin: checked as a selector of its own.
+                Some(d) => d.manual_alternative = false,
+                None => plan.push_dkim(s, plan.cname_provider),
             }
         }
         // The records at these hosts are checked by the checks above (TXT and CNAME everywhere,

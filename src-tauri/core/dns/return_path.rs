@@ -125,7 +125,9 @@ async fn mx_verdict(
                      domain."
                 ),
             );
-            vec![add_record_steps(f, "MX", host, &ctx.domain).record("MX", host, value)]
+            vec![add_record_steps(f, "MX", host, &ctx.domain)
+                .step("If the provider's page shows another host for this MX (a return path of your choosing), give that host as the return-path host instead.")
+                .record("MX", host, value)]
         }
     }
 }
