@@ -3,12 +3,17 @@
 //! real Knot server on loopback. One table (`tests/fixtures/dns/corpus.md`, beside the zones) gives
 //! each zone's expected verdict and every finding (severity and code) it must produce: a missing
 //! finding and an unexpected one both fail. The core's audit and the CLI's `check-dns --json` are
-//! run on every zone and must agree.
+//! run on every zone and must agree; and so must `verify`: every row that a saved profile can
+//! express (all but the pasted tables) becomes a profile in a real Secret Service, one `verify --all`
+//! run checks them all at once, and each profile's DNS findings and the verdict they make must equal
+//! `check-dns`'s for that row — so every zone is compared.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation fails the test
 
 #[path = "support/dns_server.rs"]
 mod dns_server;
+#[path = "support/keyring.rs"]
+mod keyring;
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -212,7 +217,7 @@ fn audit_in_cli(case: &Case, server: SocketAddr, port: u16) -> (BTreeSet<String>
 }
 
 #[test]
-fn every_zone_of_the_corpus_gets_its_expected_verdict_in_the_core_and_the_cli() {
+fn every_zone_of_the_corpus_gets_its_expected_verdict_in_the_core_check_dns_and_verify() {
     let cases = corpus();
     let distinct: BTreeSet<&str> = cases.iter().map(|c| c.zone.as_str()).collect();
     assert!(
@@ -235,6 +240,7 @@ fn every_zone_of_the_corpus_gets_its_expected_verdict_in_the_core_and_the_cli() 
     let silent = SilentServer::start();
 
     let mut problems = Vec::new();
+    let mut cli_results = Vec::new();
     for case in &cases {
         let server = match case.resolver {
             Resolver::Knot => knot.addr,
@@ -273,7 +279,14 @@ fn every_zone_of_the_corpus_gets_its_expected_verdict_in_the_core_and_the_cli() 
                 case.verdict.exit_code()
             ));
         }
+        cli_results.push(cli);
     }
+    problems.extend(verify_agrees_with_check_dns(
+        &cases,
+        &cli_results,
+        knot.addr,
+        silent.addr,
+    ));
     assert!(
         problems.is_empty(),
         "{} of {} zones:\n{}",
@@ -281,4 +294,219 @@ fn every_zone_of_the_corpus_gets_its_expected_verdict_in_the_core_and_the_cli() 
         cases.len(),
         problems.join("\n")
     );
+}
+
+/// The DNS areas of a finding (the others — key, SMTP — are `verify`'s own).
+const DNS_AREAS: &[&str] = &["dns", "spf", "dkim", "dmarc"];
+
+/// `verify` on every row a profile can express, against `check-dns`'s findings for that row
+/// (`cli_results`, in the order of `cases`). The profiles sign in to a closed loopback port (refused
+/// at once: only their DNS findings are compared) and skip the providers' APIs. Returns the
+/// disagreements.
+fn verify_agrees_with_check_dns(
+    cases: &[Case],
+    cli_results: &[BTreeSet<String>],
+    knot: SocketAddr,
+    silent: SocketAddr,
+) -> Vec<String> {
+    let secrets = keyring::SecretService::start();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port();
+    let cli = |args: &[&str], stdin: &str, dns: SocketAddr| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_inflowave-setup-cli"))
+            .args(args)
+            .envs(secrets.env())
+            .env("INFLOWAVE_DNS_AUTHORITATIVE_PORT", knot.port().to_string())
+            .env("INFLOWAVE_DNS_SERVER", dns.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the CLI runs");
+        let mut stdin_pipe = child.stdin.take().expect("stdin");
+        stdin_pipe.write_all(stdin.as_bytes()).expect("key written");
+        drop(stdin_pipe);
+        child.wait_with_output().expect("the CLI finishes")
+    };
+
+    // One profile per row that a profile can express; the rows on the silent resolver are
+    // verified in a second run, against that resolver.
+    let mut rows: Vec<(String, &Case, &BTreeSet<String>)> = Vec::new();
+    let mut compared_zones = BTreeSet::new();
+    for (i, (case, cli_found)) in cases.iter().zip(cli_results).enumerate() {
+        if case.pasted.is_some() {
+            continue; // a profile holds no pasted table
+        }
+        let name = format!("row-{i:02}");
+        // A profile is saved with the domain's A-labels (the form DNS asks for either way).
+        let domain = dns::names::to_ascii(&case.domain).expect("the corpus domains are valid");
+        let from = format!("ops@{domain}");
+        let port = closed_port.to_string();
+        let (key, username) = profile_credentials(&case.provider);
+        let mut args = vec![
+            "profile",
+            "add",
+            "--provider",
+            &case.provider,
+            "--domain",
+            &domain,
+            "--from",
+            &from,
+            "--name",
+            &name,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--tls",
+            "starttls",
+        ];
+        if let Some(u) = username {
+            args.extend(["--username", u]);
+        }
+        for s in &case.selectors {
+            args.extend(["--dkim-selector", s.as_str()]);
+        }
+        if let Some(rp) = &case.return_path {
+            args.extend(["--return-path", rp.as_str()]);
+        }
+        let out = cli(&args, &key, knot);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "profile add for {}: {}{}",
+            case.domain,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        compared_zones.insert(case.zone.as_str());
+        rows.push((name, case, cli_found));
+    }
+    let every_zone: BTreeSet<&str> = cases.iter().map(|c| c.zone.as_str()).collect();
+    let mut problems = Vec::new();
+    if compared_zones != every_zone {
+        problems.push(format!(
+            "zones verify never saw: {:?}",
+            every_zone.difference(&compared_zones).collect::<Vec<_>>()
+        ));
+    }
+
+    let verify = |selection: &[&str], dns: SocketAddr| -> serde_json::Value {
+        let mut args = vec!["verify", "--json", "--no-preflight"];
+        args.extend_from_slice(selection);
+        let out = cli(&args, "", dns);
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "verify printed no JSON ({e}): {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    };
+    let mut reports: Vec<serde_json::Value> = Vec::new();
+    let on_knot: Vec<&(String, &Case, &BTreeSet<String>)> = rows
+        .iter()
+        .filter(|(_, c, _)| c.resolver == Resolver::Knot)
+        .collect();
+    if !on_knot.is_empty() {
+        // Every profile at once (verify --all checks them concurrently)…
+        let all = verify(&["--all"], knot);
+        reports.extend(all["profiles"].as_array().cloned().unwrap_or_default());
+    }
+    // …then each row on the silent resolver on its own (verify has one resolver per run).
+    for (name, _, _) in rows
+        .iter()
+        .filter(|(_, c, _)| c.resolver == Resolver::Silent)
+    {
+        let one = verify(&["--profile", name], silent);
+        reports.extend(one["profiles"].as_array().cloned().unwrap_or_default());
+    }
+
+    for (name, case, cli_found) in &rows {
+        let Some(report) = reports
+            .iter()
+            .rev()
+            .find(|r| r["profile"].as_str() == Some(name.as_str()))
+        else {
+            problems.push(format!("{} ({name}): verify reported nothing", case.domain));
+            continue;
+        };
+        let dns_findings: Vec<&serde_json::Value> = report["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| DNS_AREAS.contains(&f["area"].as_str().unwrap_or_default()))
+            .collect();
+        let found: BTreeSet<String> = dns_findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["severity"].as_str().unwrap_or("?"),
+                    f["code"].as_str().unwrap_or("?")
+                )
+            })
+            .collect();
+        if &found != *cli_found {
+            problems.push(format!(
+                "{} ({name}): verify and check-dns disagree\n  verify only:    {:?}\n  check-dns only: {:?}",
+                case.domain,
+                found.difference(cli_found).collect::<Vec<_>>(),
+                cli_found.difference(&found).collect::<Vec<_>>(),
+            ));
+        }
+        let fails: Vec<&str> = dns_findings
+            .iter()
+            .filter(|f| f["severity"] == "fail")
+            .map(|f| f["code"].as_str().unwrap_or_default())
+            .collect();
+        let verdict = if fails.is_empty() {
+            Verdict::Ready
+        } else if fails.iter().all(|c| *c == "dns.lookup_failed") {
+            Verdict::CouldNotCheck
+        } else {
+            Verdict::NotReady
+        };
+        if verdict != case.verdict {
+            problems.push(format!(
+                "{} ({name}): verify's DNS verdict {verdict:?}, expected {:?}",
+                case.domain, case.verdict
+            ));
+        }
+    }
+    problems
+}
+
+/// A key and username of the right shape for `provider` (saving a profile checks them; signing in
+/// never happens: the SMTP port is closed).
+fn profile_credentials(provider: &str) -> (String, Option<&'static str>) {
+    match provider {
+        "sendgrid" => (
+            "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".into(),
+            None,
+        ),
+        "postmark" | "postmark-broadcasts" => ("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into(), None),
+        "ses" => (
+            "BNx0f3Jk8mLq2Wv5Yp9Rt1Zs4Hc7Gd0Ae6Uo3Ii8Kb2N".into(),
+            Some("AKIAIOSFODNN7EXAMPLE"),
+        ),
+        "brevo" => (
+            format!("xsmtpsib-{}-Smtp0Key12345678", "01".repeat(32)),
+            Some("8a1b2c001@smtp-brevo.com"),
+        ),
+        "resend" => ("re_123456789_AbCdEfGhIjKlMnOpQrStUvWx".into(), None),
+        "mailgun" => (
+            "3f1c2e7a9b4d6f8a0c1e3b5d7f9a2c4e-1a2b3c4d-5e6f7a8b".into(),
+            Some("postmaster@mg.example.com"),
+        ),
+        "mailjet" => (
+            "9f8e7d6c5b4a39281706f5e4d3c2b1a0".into(),
+            Some("0a1b2c3d4e5f60718293a4b5c6d7e8f9"),
+        ),
+        "sparkpost" => ("0123456789abcdef0123456789abcdef01234567".into(), None),
+        "custom" => ("relay-password-7Qm2".into(), Some("relay-user")),
+        other => panic!("no test credentials for {other}"),
+    }
 }

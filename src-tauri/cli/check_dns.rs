@@ -44,10 +44,12 @@ pub struct Args {
     /// Read the provider's DNS records table from standard input.
     #[arg(long)]
     records_stdin: bool,
-    /// A DKIM selector to check (Postmark's `20240101pm`); repeat for several.
+    /// A DKIM selector to check (Postmark's `20240101pm`, Mailgun's `k1`, SparkPost's `scph0124`, each of
+    /// SES's three Easy DKIM tokens); repeat for several.
     #[arg(long = "dkim-selector", value_name = "S")]
     dkim_selectors: Vec<String>,
-    /// The Return-Path host (SendGrid's `em1234`), relative or fully qualified.
+    /// The Return-Path host (SendGrid's `em1234`, SES's custom MAIL FROM domain, SparkPost's bounce
+    /// domain, Resend's return path when not `send`), relative or fully qualified.
     #[arg(long, value_name = "HOST")]
     return_path: Option<String>,
     /// Ask this DNS server instead of the system's resolver.

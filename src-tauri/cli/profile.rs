@@ -33,10 +33,12 @@ pub struct SendingArgs {
     /// Postmark message stream id (sent as X-PM-Message-Stream).
     #[arg(long, value_name = "S")]
     stream: Option<String>,
-    /// A DKIM selector to check besides the provider's (repeatable; Postmark: e.g. 20240101pm).
+    /// A DKIM selector to check besides the provider's (repeatable; Postmark: e.g. 20240101pm; SES: each
+    /// Easy DKIM token).
     #[arg(long = "dkim-selector", value_name = "S")]
     dkim_selectors: Vec<String>,
-    /// The Return-Path host the provider gave (SendGrid: emNNNN).
+    /// The Return-Path host the provider gave (SendGrid: emNNNN; SES: the custom MAIL FROM domain;
+    /// SparkPost: the bounce domain).
     #[arg(long, value_name = "HOST")]
     return_path: Option<String>,
 }

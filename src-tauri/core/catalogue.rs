@@ -81,21 +81,65 @@ pub enum KeyRule {
     Generic,
 }
 
-/// A DNS record family the provider relies on, checked by the DNS step.
+/// A DNS record family the provider relies on, checked by the DNS step. Values made for one account
+/// (SES's DKIM tokens, a dated selector, the MAIL FROM host the admin chose) are given by the admin or
+/// come from the pasted records table; `shown_at` says where the provider's dashboard shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum DnsRequirement {
     /// Domain authentication CNAMEs `s1._domainkey`, `s2._domainkey` (and `emNNNN`) into `target`.
     DkimCnames { target: &'static str },
-    /// A DKIM TXT record at `<selector>._domainkey`; `selector_suffix` is appended to a dated selector
-    /// (Postmark: `20240101pm`).
-    DkimTxt { selector_suffix: &'static str },
+    /// DKIM at selectors the provider uses for every domain: a TXT key at each (Resend's `resend`,
+    /// Mailjet's `mailjet`), or, with `cname_into`, CNAMEs into the provider's zone where it keeps the
+    /// key (Brevo's `brevo1`, `brevo2`). `legacy`: the selector of the provider's older set-up (a TXT
+    /// key), accepted in their place (Brevo's `mail`).
+    DkimFixed {
+        selectors: &'static [&'static str],
+        cname_into: Option<&'static str>,
+        legacy: Option<&'static str>,
+    },
+    /// DKIM at selectors made for each domain, like `example`: a TXT key at `<selector>._domainkey`
+    /// (Postmark's dated `20240101pm`, Mailgun's, SparkPost's `scph…`), or, with `cname_into`,
+    /// CNAMEs at per-domain tokens into `<token>.<cname_into>` (SES Easy DKIM). Checked when given
+    /// or pasted.
+    DkimPerDomain {
+        cname_into: Option<&'static str>,
+        example: &'static str,
+        shown_at: &'static str,
+    },
     /// A Return-Path (bounce) CNAME `host` → `target`.
     ReturnPathCname {
         host: &'static str,
         target: &'static str,
     },
+    /// A bounce (Return-Path) CNAME at a host the admin picks, into `target` or a name under it
+    /// (SparkPost's bounce domain into `sparkpostmail.com`, or `eu.sparkpostmail.com`). Optional:
+    /// without it the provider's own bounce domain is the envelope sender and SPF does not align.
+    BounceCname {
+        target: &'static str,
+        shown_at: &'static str,
+    },
+    /// The envelope-sender (MAIL FROM) subdomain, published by the admin: an MX into a host under
+    /// `mx_under` (shown as `mx_shown`) and an SPF record with `include:<spf_include>`. Receivers
+    /// judge SPF there, not at the sending domain. `host`: the provider's label for it (Resend's
+    /// `send`); `None` when the admin picks it and it is optional (SES's custom MAIL FROM).
+    MailFrom {
+        host: Option<&'static str>,
+        mx_under: &'static str,
+        mx_shown: &'static str,
+        spf_include: &'static str,
+        shown_at: &'static str,
+    },
+    /// A TXT record at the sending domain with the provider's verification code, starting with one
+    /// of `prefixes` (Brevo's `brevo-code:`); the code itself is made per account.
+    VerificationTxt {
+        prefixes: &'static [&'static str],
+        shown_at: &'static str,
+    },
+    /// An MX at the sending domain into `under`, needed only to receive mail there (Mailgun's
+    /// routes): reported when present, never required.
+    OptionalMx { under: &'static str },
     /// `include:<domain>` in the sending domain's SPF record.
     SpfInclude { domain: &'static str },
     /// A DMARC record at `_dmarc.<domain>` (required for bulk mail by Gmail and Yahoo).
@@ -253,7 +297,11 @@ pub static PROVIDERS: &[Provider] = &[
              API Token looks alike (both are UUIDs) but is refused for SMTP.",
         ),
         dns: &[
-            DnsRequirement::DkimTxt { selector_suffix: "pm" },
+            DnsRequirement::DkimPerDomain {
+                cname_into: None,
+                example: "dated, like 20240101pm",
+                shown_at: "Sender Signatures → your domain → DNS Settings",
+            },
             DnsRequirement::ReturnPathCname { host: "pm-bounces", target: "pm.mtasv.net" },
             DnsRequirement::Dmarc,
         ],
@@ -287,7 +335,11 @@ pub static PROVIDERS: &[Provider] = &[
              X-PM-Message-Stream header to your broadcast stream's id.",
         ),
         dns: &[
-            DnsRequirement::DkimTxt { selector_suffix: "pm" },
+            DnsRequirement::DkimPerDomain {
+                cname_into: None,
+                example: "dated, like 20240101pm",
+                shown_at: "Sender Signatures → your domain → DNS Settings",
+            },
             DnsRequirement::ReturnPathCname { host: "pm-bounces", target: "pm.mtasv.net" },
             DnsRequirement::Dmarc,
         ],
@@ -318,7 +370,18 @@ pub static PROVIDERS: &[Provider] = &[
         key_hint: "Sending → Domain settings → SMTP credentials: the password of that domain's SMTP login, \
                    not the account's API key.",
         why: Some("Credentials are per sending domain, and an EU domain only signs in on smtp.eu.mailgun.org."),
-        dns: &[DnsRequirement::SpfInclude { domain: "mailgun.org" }, DnsRequirement::Dmarc],
+        // Mailgun's envelope sender is the sending domain itself (bounce+…@mg.example.com): its SPF
+        // is judged there, which is why a mg. subdomain needs the include and the root does not.
+        dns: &[
+            DnsRequirement::DkimPerDomain {
+                cname_into: None,
+                example: "like k1, smtp or mailo",
+                shown_at: "Sending → Domains → your domain → DNS records",
+            },
+            DnsRequirement::SpfInclude { domain: "mailgun.org" },
+            DnsRequirement::OptionalMx { under: "mailgun.org" },
+            DnsRequirement::Dmarc,
+        ],
         links: Some(Links {
             api_keys: "https://app.mailgun.com/mg/sending/domains",
             sender_auth: "https://app.mailgun.com/mg/sending/domains",
@@ -341,7 +404,24 @@ pub static PROVIDERS: &[Provider] = &[
         key_hint: "SES → SMTP settings → Create SMTP credentials. The SMTP password is derived from an IAM \
                    secret key: it is not the IAM secret access key itself.",
         why: Some("The SMTP password is derived, not the IAM secret key, and it only works in the region it was made for."),
-        dns: &[DnsRequirement::Dmarc],
+        // Easy DKIM: three CNAMEs at tokens made for the domain. The custom MAIL FROM domain is
+        // optional (without it SES's own amazonses.com is the envelope sender: SPF passes but does
+        // not align); when set up, its MX and SPF record are the admin's.
+        dns: &[
+            DnsRequirement::DkimPerDomain {
+                cname_into: Some("dkim.amazonses.com"),
+                example: "the three Easy DKIM tokens",
+                shown_at: "SES console → Identities → your domain → Authentication → Publish DNS records",
+            },
+            DnsRequirement::MailFrom {
+                host: None,
+                mx_under: "amazonses.com",
+                mx_shown: "10 feedback-smtp.<region>.amazonses.com",
+                spf_include: "amazonses.com",
+                shown_at: "SES console → Identities → your domain → Custom MAIL FROM domain → Publish DNS records",
+            },
+            DnsRequirement::Dmarc,
+        ],
         links: Some(Links {
             api_keys: "https://console.aws.amazon.com/ses/home#/smtp",
             sender_auth: "https://console.aws.amazon.com/ses/home#/verified-identities",
@@ -363,7 +443,19 @@ pub static PROVIDERS: &[Provider] = &[
         key_label: "SMTP key",
         key_hint: "SMTP & API → SMTP → Generate a new SMTP key (starts with xsmtpsib-). Not an API key (xkeysib-).",
         why: Some("The password is an SMTP key, not the API key: the two look alike but only SMTP keys sign in."),
-        dns: &[DnsRequirement::Dmarc],
+        // The Return-Path is Brevo's own domain: DMARC passes through DKIM, and no SPF include is needed.
+        dns: &[
+            DnsRequirement::VerificationTxt {
+                prefixes: &["brevo-code:", "sendinblue-code:"],
+                shown_at: "Senders, Domains & Dedicated IPs → Domains → your domain → Authenticate",
+            },
+            DnsRequirement::DkimFixed {
+                selectors: &["brevo1", "brevo2"],
+                cname_into: Some("dkim.brevo.com"),
+                legacy: Some("mail"),
+            },
+            DnsRequirement::Dmarc,
+        ],
         links: Some(Links {
             api_keys: "https://app.brevo.com/settings/keys/smtp",
             sender_auth: "https://app.brevo.com/senders/domain/list",
@@ -385,7 +477,19 @@ pub static PROVIDERS: &[Provider] = &[
         key_label: "API key",
         key_hint: "API Keys → Create API Key (Sending access). It starts with re_.",
         why: Some("The username is the literal word resend; the API key is the password."),
-        dns: &[DnsRequirement::Dmarc],
+        // Resend sends through SES: the envelope sender is the `send` subdomain, so SPF lives there
+        // (with its MX), not at the sending domain.
+        dns: &[
+            DnsRequirement::DkimFixed { selectors: &["resend"], cname_into: None, legacy: None },
+            DnsRequirement::MailFrom {
+                host: Some("send"),
+                mx_under: "amazonses.com",
+                mx_shown: "10 feedback-smtp.<region>.amazonses.com",
+                spf_include: "amazonses.com",
+                shown_at: "Domains → your domain → DNS Records",
+            },
+            DnsRequirement::Dmarc,
+        ],
         links: Some(Links {
             api_keys: "https://resend.com/api-keys",
             sender_auth: "https://resend.com/domains",
@@ -407,7 +511,11 @@ pub static PROVIDERS: &[Provider] = &[
         key_label: "Secret key",
         key_hint: "Account settings → API Key Management: the API key is the username, the secret key the password.",
         why: Some("The API key is the username and the secret key is the password: two different values."),
-        dns: &[DnsRequirement::SpfInclude { domain: "spf.mailjet.com" }, DnsRequirement::Dmarc],
+        dns: &[
+            DnsRequirement::DkimFixed { selectors: &["mailjet"], cname_into: None, legacy: None },
+            DnsRequirement::SpfInclude { domain: "spf.mailjet.com" },
+            DnsRequirement::Dmarc,
+        ],
         links: Some(Links {
             api_keys: "https://app.mailjet.com/account/apikeys",
             sender_auth: "https://app.mailjet.com/account/sender",
@@ -429,7 +537,18 @@ pub static PROVIDERS: &[Provider] = &[
         key_label: "API key",
         key_hint: "Configuration → API Keys → New API Key with the Send via SMTP permission.",
         why: Some("The username is the literal word SMTP_Injection; the API key (with Send via SMTP) is the password."),
-        dns: &[DnsRequirement::Dmarc],
+        dns: &[
+            DnsRequirement::DkimPerDomain {
+                cname_into: None,
+                example: "scph and four digits, like scph0124",
+                shown_at: "Configuration → Domains → your sending domain → DNS records",
+            },
+            DnsRequirement::BounceCname {
+                target: "sparkpostmail.com",
+                shown_at: "Configuration → Domains → your sending domain → Bounce domain",
+            },
+            DnsRequirement::Dmarc,
+        ],
         links: Some(Links {
             api_keys: "https://app.sparkpost.com/account/api-keys",
             sender_auth: "https://app.sparkpost.com/domains/list/sending",

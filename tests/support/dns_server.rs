@@ -46,7 +46,15 @@ pub fn audit_options(
 }
 
 /// The zones every test server serves besides the domain under test: the providers' sides.
-pub const PROVIDER_ZONES: &[&str] = &["sendgrid.net", "mtasv.net", "mailgun.org"];
+pub const PROVIDER_ZONES: &[&str] = &[
+    "sendgrid.net",
+    "mtasv.net",
+    "mailgun.org",
+    "amazonses.com",
+    "brevo.com",
+    "sparkpostmail.com",
+    "mailjet.com",
+];
 
 /// A running `knotd`.
 pub struct DnsServer {

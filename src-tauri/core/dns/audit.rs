@@ -13,11 +13,12 @@ use ts_rs::TS;
 
 use super::cname::{check_cname, ExpectedTarget};
 use super::context::AuditContext;
-use super::dkim::{check_dkim, DkimOutcome, DKIM_CNAME_SELECTORS};
+use super::dkim::{check_dkim, DkimOutcome};
 use super::dmarc::{alignment_verdict, check_dmarc, AlignmentEvidence};
 use super::names::{normalise_domain, to_unicode};
 use super::options::AuditOptions;
 use super::plan::{pasted_at, CheckPlan, DkimSelector};
+use super::provider_records::check_record;
 use super::records_table::PastedRecord;
 use super::resolver::{DnsResolver, ResolverError};
 use super::return_path::check_return_path;
@@ -148,9 +149,12 @@ async fn audit_requirements(ctx: &AuditContext, request: &AuditRequest) -> Vec<F
         }
         check_dkim(ctx, &d.selector, d.cname_into, pasted).await
     }));
-    let rp_futures = join_all(plan.return_paths.iter().map(|(host, expected)| {
-        check_return_path(ctx, host, expected, provider, plan.spf_include)
-    }));
+    let rp_futures = join_all(
+        plan.return_paths
+            .iter()
+            .map(|rp| check_return_path(ctx, rp, provider, plan.spf_include)),
+    );
+    let record_futures = join_all(plan.records.iter().map(|r| check_record(ctx, r, provider)));
     let other_futures = join_all(plan.other_pasted.iter().map(|p| check_pasted(ctx, p)));
     let dmarc_future = async {
         if plan.dmarc {
@@ -159,19 +163,18 @@ async fn audit_requirements(ctx: &AuditContext, request: &AuditRequest) -> Vec<F
             (Vec::new(), None)
         }
     };
-    let (spf, dkims, rps, other, (dmarc_findings, dmarc), _) = tokio::join!(
+    let (spf, dkims, rps, other, records, (dmarc_findings, dmarc), _) = tokio::join!(
         check_spf(ctx, plan.spf_include),
         dkim_futures,
         rp_futures,
         other_futures,
+        record_futures,
         dmarc_future,
         ctx.authoritative(),
     );
 
-    let mut findings = Vec::new();
-    if plan.needs_selector {
-        findings.push(selector_unknown(provider, domain));
-    }
+    let mut findings = plan.not_checked.clone();
+    findings.extend(records.into_iter().flatten());
     let security = DkimSecurity::of(&plan, &dkims);
     let mut dkim_key = false;
     for (selector, d) in plan.dkim.iter().zip(dkims) {
@@ -186,9 +189,7 @@ async fn audit_requirements(ctx: &AuditContext, request: &AuditRequest) -> Vec<F
         findings.extend(r.findings);
     }
     let cname_security = plan.cname_provider.is_some() && security == DkimSecurity::Automated;
-    if plan.cname_provider.is_some()
-        && security != DkimSecurity::NotSetUp
-        && plan.return_paths.is_empty()
+    if plan.needs_return_path && security != DkimSecurity::NotSetUp && plan.return_paths.is_empty()
     {
         findings.push(return_path_unknown());
     }
@@ -205,7 +206,11 @@ async fn audit_requirements(ctx: &AuditContext, request: &AuditRequest) -> Vec<F
     if let Some(d) = dmarc {
         let evidence = AlignmentEvidence {
             dkim_key,
-            return_path_hosts: plan.return_paths.iter().map(|(h, _)| h.as_str()).collect(),
+            return_path_hosts: plan
+                .return_paths
+                .iter()
+                .map(|rp| rp.host.as_str())
+                .collect(),
             return_path_ok,
             anything_checked: !plan.dkim.is_empty() || !plan.return_paths.is_empty(),
         };
@@ -245,8 +250,7 @@ impl DkimSecurity {
 
     /// Whether the selector's findings belong to the set-up in use.
     fn reports(self, selector: &DkimSelector) -> bool {
-        let cname_selector = selector.cname_into.is_some()
-            && DKIM_CNAME_SELECTORS.contains(&selector.selector.as_str());
+        let cname_selector = selector.cname_into.is_some() && selector.provider_set;
         match self {
             DkimSecurity::Manual => !cname_selector,
             DkimSecurity::Automated | DkimSecurity::NotSetUp => !selector.manual_alternative,
@@ -283,18 +287,6 @@ fn idn_lookup_name(ascii: &str) -> Option<Finding> {
             ),
         )
     })
-}
-
-fn selector_unknown(provider: &str, domain: &str) -> Finding {
-    Finding::warn(
-        "dkim.selector_unknown",
-        "DKIM not checked: the selector is not known",
-        format!(
-            "{provider} publishes DKIM at <selector>._domainkey.{domain}, with a selector made for \
-             your domain (e.g. 20240101pm)."
-        ),
-    )
-    .step("Paste the provider's DNS records table, or give the DKIM selector.")
 }
 
 fn return_path_unknown() -> Finding {

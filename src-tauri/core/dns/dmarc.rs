@@ -76,6 +76,18 @@ pub enum Alignment {
     Strict,
 }
 
+/// `psd=` (DMARCbis): whether the record is a public suffix domain's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Psd {
+    /// `psd=y`: published by a public suffix operator for the names registered under it; it is not
+    /// an organizational domain's policy, and the organizational domain is the name below it.
+    Yes,
+    /// `psd=n`: the domain is an organizational domain (the tree walk stops here).
+    No,
+    /// `psd=u` or no tag: the tree walk decides.
+    Unknown,
+}
+
 /// A parsed DMARC record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dmarc {
@@ -87,6 +99,7 @@ pub struct Dmarc {
     pub adkim: Alignment,
     pub aspf: Alignment,
     pub has_reports: bool,
+    pub psd: Psd,
 }
 
 /// `true` when the TXT value is a DMARC record.
@@ -118,6 +131,7 @@ pub fn parse(txt: &str) -> Result<Dmarc, DmarcError> {
         adkim: Alignment::Relaxed,
         aspf: Alignment::Relaxed,
         has_reports: false,
+        psd: Psd::Unknown,
     };
     for (index, raw) in txt.split(';').enumerate() {
         let tag = raw.trim();
@@ -158,7 +172,15 @@ pub fn parse(txt: &str) -> Result<Dmarc, DmarcError> {
                 }
                 dmarc.has_reports = true;
             }
-            "fo" | "rf" | "ri" | "psd" | "t" => {}
+            // Receivers that predate DMARCbis ignore psd=: an unknown value is ignored too.
+            "psd" => {
+                dmarc.psd = match value.to_ascii_lowercase().as_str() {
+                    "y" => Psd::Yes,
+                    "n" => Psd::No,
+                    _ => Psd::Unknown,
+                }
+            }
+            "fo" | "rf" | "ri" | "t" => {}
             _ => return Err(DmarcError::BadTag(tag.to_owned())),
         }
     }
@@ -216,6 +238,17 @@ mod tests {
             parse("v=DMARC1; p=none; policy"),
             Err(DmarcError::BadTag(_))
         ));
+    }
+
+    #[test]
+    fn psd_is_read_and_never_an_unknown_tag() {
+        let psd = |txt: &str| parse(txt).map(|d| d.psd);
+        assert_eq!(psd("v=DMARC1; p=reject; psd=y"), Ok(Psd::Yes));
+        assert_eq!(psd("v=DMARC1; p=none; PSD=N"), Ok(Psd::No));
+        assert_eq!(psd("v=DMARC1; p=none; psd=u"), Ok(Psd::Unknown));
+        assert_eq!(psd("v=DMARC1; p=none"), Ok(Psd::Unknown));
+        // A value this version does not know is ignored, as receivers before DMARCbis do.
+        assert_eq!(psd("v=DMARC1; p=none; psd=maybe"), Ok(Psd::Unknown));
     }
 
     #[test]

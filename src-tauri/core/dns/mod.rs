@@ -13,7 +13,7 @@
 //! - [`dmarc`]: the DMARC record, its policy, and whether the provider's mail aligns.
 //! - `return_path`: the envelope sender's host, where SPF for the provider's mail is judged (a
 //!   CNAME into the provider, or its own SPF record); `cname`: the CNAMEs the provider needs;
-//!   `txt_match`: pasted TXT and MX rows.
+//!   `txt_match`: pasted TXT and MX rows; `provider_records`: a verification code, an optional MX.
 //! - `traps`: the DNS hosts' traps (domain appended twice, underscore dropped, proxied CNAME).
 //!
 //! And around them:
@@ -33,6 +33,7 @@ mod host_form;
 pub mod names;
 mod options;
 mod plan;
+mod provider_records;
 pub mod records_table;
 pub mod resolver;
 mod return_path;

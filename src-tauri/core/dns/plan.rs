@@ -1,35 +1,77 @@
 //! What an audit checks, drawn from the provider's [`DnsRequirement`]s in the catalogue, the
 //! selectors and return path the admin gave, and the pasted provider table: which DKIM selectors
-//! (by TXT or through the provider's CNAME), which return-path CNAMEs, whether the domain's SPF
-//! must include the provider, whether DMARC is checked, and the pasted rows no other check covers.
+//! (by TXT or through the provider's CNAME), which return-path hosts (a CNAME into the provider, or
+//! a MAIL FROM subdomain with its MX and SPF record), whether the domain's SPF must include the
+//! provider, the provider's other records (a verification code, an optional MX), whether DMARC is
+//! checked, the pasted rows no other check covers, and what cannot be checked without a value made
+//! for the account (said once, with where the provider's dashboard shows it).
 
 use super::cname::ExpectedTarget;
 use super::dkim::{DKIM_CNAME_SELECTORS, DKIM_MANUAL_SELECTOR};
 use super::records_table::{self, PastedRecord};
 use super::AuditRequest;
-use crate::catalogue::DnsRequirement;
+use crate::catalogue::{DnsRequirement, Provider};
+use crate::finding::Finding;
 
-/// One DKIM selector to check. `cname_into`: the provider's domain for DKIM-by-CNAME (SendGrid).
+/// One DKIM selector to check. `cname_into`: the provider's domain for DKIM-by-CNAME.
 pub(crate) struct DkimSelector {
     pub(crate) selector: String,
     pub(crate) cname_into: Option<&'static str>,
-    /// The selector of the provider's manual set-up (SendGrid without automated security: a TXT
-    /// key at `m1`), checked beside the CNAME selectors; which set applies is told from DNS.
+    /// The selector of the provider's manual or older set-up (SendGrid's `m1`, Brevo's `mail`: a
+    /// TXT key), checked beside the CNAME selectors; which set applies is told from DNS.
     pub(crate) manual_alternative: bool,
+    /// One of the provider's own CNAME selectors (SendGrid's `s1`/`s2`, Brevo's `brevo1`/`brevo2`):
+    /// not reported when the domain uses the manual set-up instead.
+    pub(crate) provider_set: bool,
+}
+
+/// How a return-path host is published.
+pub(crate) enum ReturnPathKind {
+    /// A CNAME into the provider's zone, whose SPF the provider manages.
+    Cname(ExpectedTarget),
+    /// A MAIL FROM subdomain the admin publishes: an MX into the provider and an SPF record that
+    /// includes it (Resend's `send`, SES's custom MAIL FROM).
+    MailFrom {
+        mx: ExpectedTarget,
+        /// The MX value as the provider's page shows it.
+        mx_shown: String,
+        spf_include: &'static str,
+    },
+}
+
+/// A return-path (envelope sender) host to check: where receivers judge SPF for the provider's mail.
+pub(crate) struct ReturnPath {
+    pub(crate) host: String,
+    pub(crate) kind: ReturnPathKind,
+}
+
+/// A record of the provider's besides DKIM, SPF, the return path and DMARC.
+pub(crate) enum RecordCheck {
+    /// A TXT at the sending domain starting with one of `prefixes`; `exact`: the pasted value.
+    Verification {
+        prefixes: &'static [&'static str],
+        exact: Option<String>,
+        shown_at: &'static str,
+    },
+    /// An MX at the sending domain into `under`, reported only when present.
+    OptionalMx { under: &'static str },
 }
 
 /// The checks one audit runs.
 pub(crate) struct CheckPlan<'r> {
     pub(crate) dkim: Vec<DkimSelector>,
-    /// Return-path CNAMEs: host, and where it must point.
-    pub(crate) return_paths: Vec<(String, ExpectedTarget)>,
+    pub(crate) return_paths: Vec<ReturnPath>,
     /// The provider's SPF include (before knowing whether its CNAMEs carry SPF instead).
     pub(crate) spf_include: Option<&'static str>,
-    /// The provider's domain for DKIM-by-CNAME domain authentication (SendGrid's automated security).
+    /// The provider's domain for DKIM-by-CNAME with a manual alternative (SendGrid, Brevo).
     pub(crate) cname_provider: Option<&'static str>,
+    /// The provider's DKIM-by-CNAME set-up comes with a return-path host made per domain
+    /// (SendGrid's `emNNNN`), which is reported when it is not known.
+    pub(crate) needs_return_path: bool,
     pub(crate) dmarc: bool,
-    /// The provider publishes DKIM at a selector made per domain, and none is known.
-    pub(crate) needs_selector: bool,
+    pub(crate) records: Vec<RecordCheck>,
+    /// What is not checked because a value made for the account is not known, and where to find it.
+    pub(crate) not_checked: Vec<Finding>,
     /// Pasted rows at hosts no other check covers.
     pub(crate) other_pasted: Vec<&'r PastedRecord>,
 }
@@ -42,45 +84,62 @@ impl<'r> CheckPlan<'r> {
             return_paths: Vec::new(),
             spf_include: None,
             cname_provider: None,
+            needs_return_path: false,
             dmarc: false,
-            needs_selector: false,
+            records: Vec::new(),
+            not_checked: Vec::new(),
             other_pasted: Vec::new(),
         };
-        for requirement in request.provider.dns {
+        let provider = request.provider;
+        for requirement in provider.dns {
             match *requirement {
                 DnsRequirement::DkimCnames { target } => {
                     plan.cname_provider = Some(target);
-                    for s in DKIM_CNAME_SELECTORS {
-                        plan.dkim.push(DkimSelector {
-                            selector: (*s).to_owned(),
-                            cname_into: Some(target),
-                            manual_alternative: false,
-                        });
-                    }
-                    plan.dkim.push(DkimSelector {
-                        selector: DKIM_MANUAL_SELECTOR.to_owned(),
-                        cname_into: None,
-                        manual_alternative: true,
-                    });
-                    if let Some(host) = cname_return_path(request, domain, target) {
+                    plan.needs_return_path = true;
+                    plan.push_cname_set(DKIM_CNAME_SELECTORS, target, Some(DKIM_MANUAL_SELECTOR));
+                    if let Some(host) =
+                        pasted_return_path(request, domain, target, &["CNAME", "MX"])
+                    {
                         let expected = pasted_at(request, &host)
                             .filter(|p| p.rtype == "CNAME")
                             .map(|p| ExpectedTarget::Exact(p.value.clone()))
                             .unwrap_or_else(|| ExpectedTarget::Under(target.to_owned()));
-                        plan.return_paths.push((host, expected));
+                        plan.return_paths.push(ReturnPath {
+                            host,
+                            kind: ReturnPathKind::Cname(expected),
+                        });
                     }
                 }
-                DnsRequirement::DkimTxt { selector_suffix: _ } => {
-                    let selectors = txt_selectors(request, domain);
+                DnsRequirement::DkimFixed {
+                    selectors,
+                    cname_into: Some(target),
+                    legacy,
+                } => {
+                    plan.cname_provider = Some(target);
+                    plan.push_cname_set(selectors, target, legacy);
+                }
+                DnsRequirement::DkimFixed {
+                    selectors,
+                    cname_into: None,
+                    legacy: _,
+                } => {
+                    for s in selectors {
+                        plan.push_dkim(s, None);
+                    }
+                }
+                DnsRequirement::DkimPerDomain {
+                    cname_into,
+                    example,
+                    shown_at,
+                } => {
+                    let selectors = per_domain_selectors(request, domain);
                     if selectors.is_empty() {
-                        plan.needs_selector = true;
+                        plan.not_checked.push(selector_unknown(
+                            provider, domain, cname_into, example, shown_at,
+                        ));
                     }
                     for selector in selectors {
-                        plan.dkim.push(DkimSelector {
-                            selector,
-                            cname_into: None,
-                            manual_alternative: false,
-                        });
+                        plan.push_dkim(&selector, cname_into);
                     }
                 }
                 DnsRequirement::ReturnPathCname { host, target } => {
@@ -91,41 +150,154 @@ impl<'r> CheckPlan<'r> {
                     let expected = pasted_at(request, &host)
                         .map(|p| ExpectedTarget::Exact(p.value.clone()))
                         .unwrap_or_else(|| ExpectedTarget::Exact(target.to_owned()));
-                    plan.return_paths.push((host, expected));
+                    plan.return_paths.push(ReturnPath {
+                        host,
+                        kind: ReturnPathKind::Cname(expected),
+                    });
+                }
+                DnsRequirement::BounceCname { target, shown_at } => {
+                    match pasted_return_path(request, domain, target, &["CNAME"]) {
+                        Some(host) => {
+                            let expected = pasted_at(request, &host)
+                                .filter(|p| p.rtype == "CNAME")
+                                .map(|p| ExpectedTarget::Exact(p.value.clone()))
+                                .unwrap_or_else(|| ExpectedTarget::Under(target.to_owned()));
+                            plan.return_paths.push(ReturnPath {
+                                host,
+                                kind: ReturnPathKind::Cname(expected),
+                            });
+                        }
+                        None => plan.not_checked.push(optional_return_path_unknown(
+                            provider, domain, target, shown_at,
+                        )),
+                    }
+                }
+                DnsRequirement::MailFrom {
+                    host,
+                    mx_under,
+                    mx_shown,
+                    spf_include,
+                    shown_at,
+                } => {
+                    let at = pasted_return_path(request, domain, mx_under, &["MX"])
+                        .or_else(|| host.map(|h| records_table::qualify(h, domain)));
+                    match at {
+                        Some(at) => {
+                            let mx = request
+                                .pasted
+                                .iter()
+                                .find(|p| p.host == at && p.rtype == "MX")
+                                .and_then(|p| p.value.split_ascii_whitespace().last())
+                                .map(|v| ExpectedTarget::Exact(v.trim_end_matches('.').to_owned()))
+                                .unwrap_or_else(|| ExpectedTarget::Under(mx_under.to_owned()));
+                            plan.return_paths.push(ReturnPath {
+                                host: at,
+                                kind: ReturnPathKind::MailFrom {
+                                    mx,
+                                    mx_shown: mx_shown.to_owned(),
+                                    spf_include,
+                                },
+                            });
+                        }
+                        None => plan.not_checked.push(optional_return_path_unknown(
+                            provider, domain, mx_under, shown_at,
+                        )),
+                    }
+                }
+                DnsRequirement::VerificationTxt { prefixes, shown_at } => {
+                    let exact = request
+                        .pasted
+                        .iter()
+                        .find(|p| {
+                            p.host == domain && p.rtype == "TXT" && has_prefix(&p.value, prefixes)
+                        })
+                        .map(|p| p.value.clone());
+                    plan.records.push(RecordCheck::Verification {
+                        prefixes,
+                        exact,
+                        shown_at,
+                    });
+                }
+                DnsRequirement::OptionalMx { under } => {
+                    plan.records.push(RecordCheck::OptionalMx { under })
                 }
                 DnsRequirement::SpfInclude { domain: include } => plan.spf_include = Some(include),
                 DnsRequirement::Dmarc => plan.dmarc = true,
             }
         }
-        // Selectors given for a CNAME provider are checked too.
-        if let Some(provider) = plan.cname_provider {
-            for s in &request.dkim_selectors {
-                match plan.dkim.iter_mut().find(|d| &d.selector == s) {
-                    // Given by the admin: checked as a selector of its own.
-                    Some(d) => d.manual_alternative = false,
-                    None => plan.dkim.push(DkimSelector {
-                        selector: s.clone(),
-                        cname_into: Some(provider),
-                        manual_alternative: false,
-                    }),
-                }
+        // Selectors the admin gave are checked too, besides the provider's (through its CNAMEs
+        // when it publishes DKIM that way).
+        for s in &request.dkim_selectors {
+            match plan.dkim.iter_mut().find(|d| &d.selector == s) {
+                // Given by the admin: checked as a selector of its own.
+                Some(d) => d.manual_alternative = false,
+                None => plan.push_dkim(s, plan.cname_provider),
             }
         }
-        // The TXT and CNAME records at these hosts are checked by the checks above; a pasted row
-        // of another type there (the MX of SendGrid's manual return path) is checked on its own.
-        let mut covered: Vec<String> = vec![domain.to_owned(), format!("_dmarc.{domain}")];
+        // The records at these hosts are checked by the checks above (TXT and CNAME everywhere,
+        // and the MX of a MAIL FROM host); a pasted row of another type there (the MX of SendGrid's
+        // manual return path) is checked on its own.
+        let mut covered: Vec<(String, &[&str])> = vec![
+            (domain.to_owned(), &["TXT", "CNAME"]),
+            (format!("_dmarc.{domain}"), &["TXT", "CNAME"]),
+        ];
         for d in &plan.dkim {
-            covered.push(format!("{}._domainkey.{domain}", d.selector));
+            covered.push((
+                format!("{}._domainkey.{domain}", d.selector),
+                &["TXT", "CNAME"],
+            ));
         }
-        for (h, _) in &plan.return_paths {
-            covered.push(h.clone());
+        for rp in &plan.return_paths {
+            let types: &[&str] = match rp.kind {
+                ReturnPathKind::Cname(_) => &["TXT", "CNAME"],
+                ReturnPathKind::MailFrom { .. } => &["TXT", "CNAME", "MX"],
+            };
+            covered.push((rp.host.clone(), types));
         }
         plan.other_pasted = request
             .pasted
             .iter()
-            .filter(|p| !(covered.contains(&p.host) && matches!(p.rtype.as_str(), "TXT" | "CNAME")))
+            .filter(|p| {
+                !covered
+                    .iter()
+                    .any(|(h, types)| h == &p.host && types.contains(&p.rtype.as_str()))
+            })
             .collect();
         plan
+    }
+
+    fn push_dkim(&mut self, selector: &str, cname_into: Option<&'static str>) {
+        self.dkim.push(DkimSelector {
+            selector: selector.to_owned(),
+            cname_into,
+            manual_alternative: false,
+            provider_set: false,
+        });
+    }
+
+    /// The provider's CNAME selectors, and the selector of its manual set-up beside them.
+    fn push_cname_set(
+        &mut self,
+        selectors: &[&str],
+        target: &'static str,
+        manual: Option<&'static str>,
+    ) {
+        for s in selectors {
+            self.dkim.push(DkimSelector {
+                selector: (*s).to_owned(),
+                cname_into: Some(target),
+                manual_alternative: false,
+                provider_set: true,
+            });
+        }
+        if let Some(m) = manual {
+            self.dkim.push(DkimSelector {
+                selector: m.to_owned(),
+                cname_into: None,
+                manual_alternative: true,
+                provider_set: false,
+            });
+        }
     }
 }
 
@@ -134,10 +306,24 @@ pub(crate) fn pasted_at<'r>(request: &'r AuditRequest, host: &str) -> Option<&'r
     request.pasted.iter().find(|p| p.host == host)
 }
 
-/// The emNNNN return-path host of DKIM-by-CNAME authentication, when it is known: given, or a
-/// pasted CNAME (automated security) or MX (manual security) into the provider that is not a DKIM
-/// selector.
-fn cname_return_path(request: &AuditRequest, domain: &str, target: &str) -> Option<String> {
+/// Whether `value` starts with one of `prefixes` (any case).
+pub(crate) fn has_prefix(value: &str, prefixes: &[&str]) -> bool {
+    let v = value.trim().trim_matches('"');
+    prefixes.iter().any(|p| {
+        v.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+}
+
+/// The return-path host made per domain, when it is known: given, or a pasted row of one of
+/// `types` (SendGrid: a CNAME for automated security, an MX for manual security; SES and Resend:
+/// the MAIL FROM MX) into `target` that is not a DKIM selector.
+fn pasted_return_path(
+    request: &AuditRequest,
+    domain: &str,
+    target: &str,
+    types: &[&str],
+) -> Option<String> {
     request
         .return_path
         .as_deref()
@@ -147,16 +333,22 @@ fn cname_return_path(request: &AuditRequest, domain: &str, target: &str) -> Opti
                 .pasted
                 .iter()
                 .find(|p| {
-                    matches!(p.rtype.as_str(), "CNAME" | "MX")
+                    let value = p
+                        .value
+                        .split_ascii_whitespace()
+                        .last()
+                        .unwrap_or_default()
+                        .trim_end_matches('.');
+                    types.contains(&p.rtype.as_str())
                         && !p.host.contains("._domainkey.")
-                        && (p.value == target || p.value.ends_with(&format!(".{target}")))
+                        && (value == target || value.ends_with(&format!(".{target}")))
                 })
                 .map(|p| p.host.clone())
         })
 }
 
-/// DKIM selectors published by TXT: those given, then those pasted, each once.
-fn txt_selectors(request: &AuditRequest, domain: &str) -> Vec<String> {
+/// DKIM selectors made per domain: those given, then those pasted, each once.
+fn per_domain_selectors(request: &AuditRequest, domain: &str) -> Vec<String> {
     let mut selectors: Vec<String> = request.dkim_selectors.clone();
     for p in &request.pasted {
         if let Some(sel) = p.host.strip_suffix(&format!("._domainkey.{domain}")) {
@@ -166,4 +358,58 @@ fn txt_selectors(request: &AuditRequest, domain: &str) -> Vec<String> {
         }
     }
     selectors
+}
+
+/// DKIM is published at selectors made for the domain and none is known: what is not checked, and
+/// where the provider shows them.
+fn selector_unknown(
+    provider: &Provider,
+    domain: &str,
+    cname_into: Option<&str>,
+    example: &str,
+    shown_at: &str,
+) -> Finding {
+    let how = match cname_into {
+        Some(target) => format!("as CNAMEs at <selector>._domainkey.{domain} into {target}"),
+        None => format!("as a TXT key at <selector>._domainkey.{domain}"),
+    };
+    Finding::warn(
+        "dkim.selector_unknown",
+        "DKIM not checked: the selector is not known",
+        format!(
+            "{} publishes DKIM {how}, with selectors made for your domain ({example}). Without \
+             them, the DKIM records, and whether DMARC passes through DKIM, are not checked.",
+            provider.name
+        ),
+    )
+    .step(format!(
+        "Find them in {}'s dashboard: {shown_at}.",
+        provider.name
+    ))
+    .step("Paste the DNS records table shown there, or give the DKIM selector.")
+}
+
+/// An optional envelope-sender host the admin picks (SES's custom MAIL FROM, SparkPost's bounce
+/// domain) is not known: what is not checked, what it means, and where the provider shows it.
+fn optional_return_path_unknown(
+    provider: &Provider,
+    domain: &str,
+    provider_domain: &str,
+    shown_at: &str,
+) -> Finding {
+    Finding::warn(
+        "dns.return_path_unknown",
+        "The return-path host was not checked",
+        format!(
+            "{name} lets you choose the host under {domain} that receives bounces (the envelope \
+             sender, where receivers judge SPF); it is optional. Without one, {name} uses its own \
+             ({provider_domain}): SPF passes there but does not align with {domain}, so DMARC \
+             relies on DKIM alone.",
+            name = provider.name
+        ),
+    )
+    .step(format!(
+        "If you set one up, paste the DNS records table from {}'s dashboard ({shown_at}), or give the return-path host.",
+        provider.name
+    ))
 }

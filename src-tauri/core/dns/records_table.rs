@@ -89,17 +89,26 @@ fn cells(text: &str) -> Vec<String> {
     out
 }
 
-/// Normalises a host from the table into a fully qualified name under `domain`.
+/// Normalises a host from the table into a fully qualified name under `domain`. A provider that
+/// authenticates a subdomain may show its hosts relative to the zone of the organizational domain
+/// (Resend shows `send.updates` for `updates.example.com`): a host that ends with the subdomain's
+/// own labels is completed with the organizational domain, not with the subdomain a second time.
 pub fn qualify(host: &str, domain: &str) -> String {
     let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     if h.is_empty() || h == "@" {
-        d
-    } else if h == d || h.ends_with(&format!(".{d}")) {
-        h
-    } else {
-        format!("{h}.{d}")
+        return d;
     }
+    if h == d || h.ends_with(&format!(".{d}")) {
+        return h;
+    }
+    let org = super::names::organizational_domain(&d);
+    if let Some(sub) = d.strip_suffix(&format!(".{org}")) {
+        if h == sub || h.ends_with(&format!(".{sub}")) {
+            return format!("{h}.{org}");
+        }
+    }
+    format!("{h}.{d}")
 }
 
 /// Removes what DNS ignores or what a web page adds: surrounding quotes, a trailing dot on a name.
@@ -234,6 +243,24 @@ mod tests {
         let r = parse(text, "example.com").expect("parses");
         assert_eq!(r.len(), 2);
         assert_eq!(r[1].value, "s1.x.sendgrid.net");
+    }
+
+    #[test]
+    fn hosts_relative_to_the_organizational_zone_are_not_doubled() {
+        let d = "updates.example.com";
+        assert_eq!(qualify("send.updates", d), "send.updates.example.com");
+        assert_eq!(
+            qualify("resend._domainkey.updates", d),
+            "resend._domainkey.updates.example.com"
+        );
+        assert_eq!(qualify("send", d), "send.updates.example.com");
+        assert_eq!(qualify("updates", d), "updates.example.com");
+        assert_eq!(
+            qualify("send.updates.example.com.", d),
+            "send.updates.example.com"
+        );
+        assert_eq!(qualify("@", "example.com"), "example.com");
+        assert_eq!(qualify("em1234", "example.com"), "em1234.example.com");
     }
 
     #[test]

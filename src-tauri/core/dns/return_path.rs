@@ -1,12 +1,19 @@
 //! The return-path host: the envelope sender (MAIL FROM) of the provider's mail, where receivers
 //! judge SPF and its DMARC alignment — not the From domain. The provider publishes it either as a
 //! CNAME into its own zone, whose SPF it manages (SendGrid's automated security, Postmark's
-//! `pm-bounces`), or as an SPF record and an MX the admin publishes at the host (SendGrid's manual
-//! security). Which one a domain uses is told from its records.
+//! `pm-bounces`, SparkPost's bounce domain), or as an SPF record and an MX the admin publishes at
+//! the host (SendGrid's manual security, Resend's `send` subdomain, SES's custom MAIL FROM). Which
+//! one a domain uses is told from its records.
+
+use hickory_resolver::proto::rr::RecordType;
 
 use super::cname::{check_cname, ExpectedTarget};
-use super::context::AuditContext;
+use super::context::{could_not_check, AuditContext};
+use super::host_form::add_record_steps;
+use super::plan::{ReturnPath, ReturnPathKind};
+use super::resolver::{Answer, Value};
 use super::spf::{check_spf_at, provider_verdict};
+use super::traps::misplaced_record;
 use crate::finding::{Finding, Severity};
 
 /// What the check of one return-path host found.
@@ -19,9 +26,123 @@ pub(crate) struct ReturnPathOutcome {
     pub(crate) spf_judged_here: bool,
 }
 
+/// Checks the return-path host as the plan publishes it: a CNAME into the provider, or a MAIL FROM
+/// subdomain with its MX and SPF record.
+pub(crate) async fn check_return_path(
+    ctx: &AuditContext,
+    rp: &ReturnPath,
+    provider_name: &str,
+    spf_include: Option<&str>,
+) -> ReturnPathOutcome {
+    match &rp.kind {
+        ReturnPathKind::Cname(expected) => {
+            check_cname_return_path(ctx, &rp.host, expected, provider_name, spf_include).await
+        }
+        ReturnPathKind::MailFrom {
+            mx,
+            mx_shown,
+            spf_include,
+        } => check_mail_from(ctx, &rp.host, mx, mx_shown, provider_name, spf_include).await,
+    }
+}
+
+/// A MAIL FROM subdomain: an MX into the provider (bounces come back through it; SES refuses a
+/// MAIL FROM host without it) and an SPF record that includes the provider, both at `host`.
+async fn check_mail_from(
+    ctx: &AuditContext,
+    host: &str,
+    mx: &ExpectedTarget,
+    mx_shown: &str,
+    provider_name: &str,
+    include: &str,
+) -> ReturnPathOutcome {
+    let (answer, spf) = tokio::join!(
+        ctx.lookup(host, RecordType::MX, true),
+        check_spf_at(ctx, host, Some(include))
+    );
+    let carries = spf.record.is_some() && spf.included.iter().any(|d| d == include);
+    let mut findings = mx_verdict(ctx, host, mx, mx_shown, &answer).await;
+    let mx_ok = findings.iter().all(|f| f.severity != Severity::Fail);
+    findings.extend(provider_verdict(spf, host, provider_name, Some(include)));
+    let ok = mx_ok && carries && findings.iter().all(|f| f.severity != Severity::Fail);
+    ReturnPathOutcome {
+        findings,
+        ok,
+        spf_judged_here: true,
+    }
+}
+
+/// The verdict on the MX answer at a MAIL FROM host.
+async fn mx_verdict(
+    ctx: &AuditContext,
+    host: &str,
+    expected: &ExpectedTarget,
+    shown: &str,
+    answer: &Answer,
+) -> Vec<Finding> {
+    match answer {
+        Answer::Failed(e) => vec![could_not_check(host, RecordType::MX, e)],
+        Answer::Found { values, .. } => {
+            let exchanges: Vec<&str> = values
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Mx(h) => Some(h.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if exchanges.iter().any(|x| expected.matches(x)) {
+                vec![Finding::pass(
+                    "dns.record_ok",
+                    format!("MAIL FROM: {host} MX → {}", exchanges.join(", ")),
+                    "The MX is published and points where the provider expects: bounces reach it.",
+                )]
+            } else {
+                vec![Finding::fail(
+                    "dns.record_wrong_value",
+                    format!("MAIL FROM: the MX at {host} points to the wrong place"),
+                    format!(
+                        "{host} has an MX to {}; it must point to {}. Without it the provider \
+                         does not use {host} as the envelope sender, and bounces go astray.",
+                        exchanges.join(", "),
+                        mx_value(expected, shown)
+                    ),
+                )
+                .step("Edit the MX record's value (mail server) at your DNS host.")
+                .record("MX", host, mx_value(expected, shown))]
+            }
+        }
+        Answer::Missing { .. } => {
+            let value = mx_value(expected, shown);
+            if let Some(f) = misplaced_record(ctx, host, RecordType::MX, &value).await {
+                return vec![f];
+            }
+            let f = Finding::fail(
+                "dns.record_missing",
+                format!("MAIL FROM: the MX at {host} is missing"),
+                format!(
+                    "There is no MX at {host}; it must point to {value}. Without it the provider \
+                     does not use {host} as the envelope sender, so SPF does not align with your \
+                     domain."
+                ),
+            );
+            vec![add_record_steps(f, "MX", host, &ctx.domain)
+                .step("If the provider's page shows another host for this MX (a return path of your choosing), give that host as the return-path host instead.")
+                .record("MX", host, value)]
+        }
+    }
+}
+
+/// The MX value to publish: the pasted one, else the provider's page's form.
+fn mx_value(expected: &ExpectedTarget, shown: &str) -> String {
+    match expected {
+        ExpectedTarget::Exact(v) => format!("10 {v}"),
+        ExpectedTarget::Under(_) => shown.to_owned(),
+    }
+}
+
 /// Checks the return-path `host`: the CNAME the provider expects, or — where there is no CNAME
 /// and the provider has an SPF include — an SPF record at the host that includes it.
-pub(crate) async fn check_return_path(
+async fn check_cname_return_path(
     ctx: &AuditContext,
     host: &str,
     expected: &ExpectedTarget,

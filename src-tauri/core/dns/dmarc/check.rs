@@ -193,6 +193,12 @@ async fn inherited_policy(
     let (policy, tag) = nonexistent
         .or(d.subdomain_policy.map(|sp| (sp, "sp")))
         .unwrap_or((d.policy, "p"));
+    if d.psd == super::Psd::Yes {
+        return (
+            vec![public_suffix_policy(domain, parent, record, policy, tag)],
+            Some(d),
+        );
+    }
     let title = format!(
         "DMARC of {domain}: {parent}'s record applies — {} ({tag}={})",
         policy.effect(),
@@ -221,6 +227,46 @@ async fn inherited_policy(
         Finding::pass("dmarc.inherited", title, detail)
     };
     (vec![finding], Some(d))
+}
+
+/// The record that applies was published by a public suffix domain (`psd=y`, DMARCbis): it is not an
+/// organizational domain's policy. The organizational domain is the name below `parent` (DMARCbis
+/// §4.10.2), which publishes none; the admin does not own `parent`'s record, so the way to change the
+/// policy is a record of the domain's own.
+fn public_suffix_policy(
+    domain: &str,
+    parent: &str,
+    record: &str,
+    policy: super::Policy,
+    tag: &str,
+) -> Finding {
+    let org = domain
+        .strip_suffix(&format!(".{parent}"))
+        .and_then(|below| below.rsplit('.').next())
+        .map_or_else(|| domain.to_owned(), |label| format!("{label}.{parent}"));
+    let title = format!(
+        "DMARC of {domain}: the public suffix {parent}'s record applies — {} ({tag}={})",
+        policy.effect(),
+        policy.name()
+    );
+    let none = if org == domain {
+        format!("{domain}, its own organizational domain, publishes no DMARC record")
+    } else {
+        format!("Neither {domain} nor its organizational domain {org} publishes a DMARC record")
+    };
+    let detail = format!(
+        "{none}, so \
+         receivers that walk the DNS tree (DMARCbis) apply the one at _dmarc.{parent}: {record}. \
+         It says psd=y: {parent} is a public suffix, and this is its operator's policy for the names \
+         registered under it, not your organization's: its operator may change it at any time, and \
+         you cannot."
+    );
+    Finding::warn("dmarc.public_suffix", title, detail)
+        .step(format!(
+            "Publish your own DMARC record at _dmarc.{org} (it covers its subdomains too); p=none \
+             is enough to start."
+        ))
+        .record("TXT", format!("_dmarc.{org}"), suggested_record(&org))
 }
 
 /// Whether mail from the provider will pass DMARC under `dmarc`: aligned through DKIM (a key for the

@@ -223,7 +223,7 @@ pub(crate) fn provider_verdict(
             let f = Finding::fail(
                 "spf.missing",
                 format!("{domain} has no SPF record"),
-                format!("{provider_name} needs include:{include} in the domain's SPF record."),
+                format!("{provider_name} needs include:{include} in the SPF record at {domain}, where receivers judge SPF for its mail."),
             );
             findings.push(add_record_steps(f, "TXT", domain, domain).record(
                 "TXT",
