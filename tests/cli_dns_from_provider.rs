@@ -24,6 +24,7 @@ use smtp::{all_output, cli, codes, json_of, Pki};
 /// Every zone the tests below check, with the providers' own zones.
 const ZONES: &[&str] = &[
     "good-sg.test",
+    "good-pm.test",
     "sg-noroot.test",
     "sub-sg.test",
     "mg-good.test",
@@ -332,6 +333,41 @@ fn a_provider_that_cannot_be_asked_is_a_warning_and_the_audit_still_runs() {
 }
 
 #[test]
+fn postmarks_records_need_the_account_token_which_is_not_blamed_for_it() {
+    let w = World::start();
+    let account = w.check("postmark", "good-pm.test", &key("PM_ACCOUNT"), &[]);
+    assert_eq!(account.exit, Some(0), "{}", account.text);
+    assert_eq!(account.json["records_from"], "postmark");
+    assert_eq!(
+        account.asked_finding("postmark.account_token")["severity"],
+        "pass",
+        "an Account token is what reads the records: {}",
+        account.text
+    );
+    assert_eq!(account.json["preflight"]["key_refused"], false);
+    assert_eq!(
+        account.record_hosts(),
+        [
+            "20240101pm._domainkey.good-pm.test",
+            "pm-bounces.good-pm.test"
+        ]
+    );
+    // Postmark has not verified the Return-Path yet, and DNS serves it: no disagreement either way.
+    assert!(!account
+        .codes()
+        .contains(&"api.provider_dns_disagree".to_owned()));
+
+    let server = w.check("postmark", "good-pm.test", &key("PM_SERVER"), &[]);
+    assert!(server
+        .asked()
+        .contains(&"postmark.records_need_account_token".to_owned()));
+    assert!(server.json["records_from"].is_null());
+    assert!(server.dns_finding("dns.provider_records_unread")["fix"]
+        .to_string()
+        .contains("Account API token"));
+}
+
+#[test]
 fn mailgun_records_are_read_in_the_domains_region_and_checked() {
     let w = World::start();
     let us = w.check("mailgun", "mg-good.test", &key("MG_US"), &[]);
@@ -457,6 +493,36 @@ fn a_saved_profiles_key_reads_the_records_and_key_stdin_replaces_it() {
             .contains(&"sendgrid.records_not_permitted".to_owned()),
         "{}",
         run.text
+    );
+}
+
+#[test]
+fn records_from_the_provider_and_a_pasted_table_are_one_or_the_other() {
+    let w = World::start();
+    let out = w
+        .command(&w.api.env())
+        .args(["--provider", "sendgrid", "--domain", "good-sg.test"])
+        .args(["--from-provider", "--records-stdin"])
+        .write_stdin("CNAME em1234.good-sg.test u1234.wl.sendgrid.net")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    let out = w
+        .command(&w.api.env())
+        .args([
+            "--provider",
+            "sendgrid",
+            "--domain",
+            "good-sg.test",
+            "--key-stdin",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--key-stdin is for a profile's check from the provider: {}",
+        all_output(&out)
     );
 }
 
