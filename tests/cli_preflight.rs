@@ -484,6 +484,32 @@ fn mailgun_api_keys_are_placed_in_their_region() {
         "{}",
         eu.text
     );
+    // With a domain: Mailgun's SPF and DKIM records for it, with its own `valid` verdicts; the
+    // API key is still not an SMTP password.
+    let records = w.ask("mailgun", &key("MG_US"), &["--domain", "mg-good.test"]);
+    assert!(records
+        .codes()
+        .contains(&"mailgun.api_key_not_smtp_password".into()));
+    assert!(records.codes().contains(&"mailgun.domain_records".into()));
+    let listed = records.json["preflight"]["records"]["records"]
+        .as_array()
+        .expect("records");
+    assert_eq!(listed.len(), 2, "{}", records.text);
+    assert_eq!(listed[1]["host"], "pic._domainkey.mg-good.test");
+    assert_eq!(listed[1]["valid"], true);
+    let unverified = w.ask(
+        "mailgun",
+        &key("MG_US"),
+        &["--domain", "mg-unverified.test"],
+    );
+    assert!(
+        unverified.finding("mailgun.domain_not_active")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("pic._domainkey.mg-unverified.test"),
+        "{}",
+        unverified.text
+    );
     let password = w.ask(
         "mailgun",
         "a-domain-smtp-password-1234",

@@ -8,6 +8,7 @@ use serde_json::json;
 use inflowave_core::catalogue::{Provider, UsernameRule};
 use inflowave_core::finding::{all_passed, Finding, Offer, Severity};
 use inflowave_core::profiles::Profile;
+use inflowave_core::provider_api::ProviderRecords;
 use inflowave_core::usecases::{KeyCheckReport, PreflightReport};
 
 use inflowave_core::profiles::sign_in_summary;
@@ -299,25 +300,7 @@ impl Output {
         }
         self.findings_text(&findings);
         if let Some(records) = preflight.and_then(|p| p.records.as_ref()) {
-            outln!();
-            outln!(
-                "{}'s records for {}, as its API lists them:",
-                provider.name,
-                clean(&records.domain)
-            );
-            for r in &records.records {
-                let flag = match r.valid {
-                    Some(true) => "valid",
-                    Some(false) => "NOT VALID",
-                    None => "",
-                };
-                outln!(
-                    "  {flag:<9}  {:<5}  {}  {}",
-                    clean(&r.rtype),
-                    clean(&r.host),
-                    clean(&r.value)
-                );
-            }
+            self.provider_records(provider.name, records);
         }
         outln!();
         match masked {
@@ -331,6 +314,28 @@ impl Output {
                 "{} Fix the failures above, then check again.",
                 self.paint("31;1", "NOT OK")
             ),
+        }
+    }
+
+    /// The records a provider's API listed for a domain, with its own `valid` flags (text only).
+    pub fn provider_records(&self, provider: &str, records: &ProviderRecords) {
+        outln!();
+        outln!(
+            "{provider}'s records for {}, as its API lists them:",
+            clean(&records.domain)
+        );
+        for r in &records.records {
+            let flag = match r.valid {
+                Some(true) => "valid",
+                Some(false) => "NOT VALID",
+                None => "",
+            };
+            outln!(
+                "  {flag:<9}  {:<5}  {}  {}",
+                clean(&r.rtype),
+                clean(&r.host),
+                clean(&r.value)
+            );
         }
     }
 }

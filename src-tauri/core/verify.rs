@@ -180,6 +180,7 @@ async fn ask_provider(
         username: profile.username.as_deref(),
         domain: Some(domain.as_str()),
         stream: profile.stream.as_deref(),
+        records_wanted: false,
     };
     // An unusable CA file is reported by the SMTP check; the pre-flight then says nothing.
     provider_api::ask(

@@ -17,6 +17,8 @@ the URL (a key in the path or query gets HTTP 599, which no check treats as an a
 import argparse
 import base64
 import json
+import os
+import re
 import ssl
 import sys
 import time
@@ -32,6 +34,8 @@ SG_SLOW = "SG.S1owKeyS1owKeyS1owKeyS.S1owKeyS1owKeyS1owKeyS1owKeyS1owKeyS1owKeyS
 SG_MALFORMED = "SG.Ma1formedMa1formedMa1M.formedMa1formedMa1formedMa1formedMa1formedM"
 SG_RATE = "SG.RateLimitedRateLimiteR.dRateLimitedRateLimitedRateLimitedRateLimit"
 SG_FAIL = "SG.ServerErrorServerErroS.rServerErrorServerErrorServerErrorServerErr"
+SG_SUBUSER = "SG.SubuserKeySubuserKeySu.buserKeySubuserKeySubuserKeySubuserKeySubus"
+SG_NO_WL = "SG.MailSendOnlyMailSendOn.lyMailSendOnlyMailSendOnlyMailSendOnlyMailS"
 
 PM_SERVER = "3f2b6c1e-9a8d-4e7f-b0c1-2d3e4f5a6b7c"
 PM_SANDBOX = "5a5a5a5a-0000-4000-8000-5a5a5a5a5a5a"
@@ -46,6 +50,7 @@ BREVO_NO_RELAY = "xkeysib-cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd
 
 MG_US = "key-0123456789abcdef0123456789abcdef"
 MG_EU = "0123456789abcdef0123456789abcdef-0a1b2c3d-4e5f6a7b"
+MG_BOTH = "fedcba9876543210fedcba9876543210-1a2b3c4d-5e6f7a8b"
 
 ALL_KEYS = [v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str)]
 
@@ -76,19 +81,91 @@ def stream(stream_id, name, kind, handling):
     }
 
 
-def sendgrid_domain(domain, user_id, valid_dkim2):
-    return {
-        "id": 1, "user_id": user_id, "subdomain": "em1234", "domain": domain, "username": "jane@" + domain,
+def sendgrid_domain(domain, user_id, valid_dkim2, username=None, subdomain="em1234", subusers=None):
+    item = {
+        "id": user_id * 10 + 1, "user_id": user_id, "subdomain": subdomain, "domain": domain,
+        "username": username or "jane@" + domain,
         "ips": [], "custom_spf": False, "default": True, "legacy": False, "automatic_security": True,
         "valid": valid_dkim2,
         "dns": {
-            "mail_cname": {"valid": True, "type": "cname", "host": "em1234." + domain,
+            "mail_cname": {"valid": True, "type": "cname", "host": subdomain + "." + domain,
                            "data": "u%d.wl.sendgrid.net" % user_id},
             "dkim1": {"valid": True, "type": "cname", "host": "s1._domainkey." + domain,
                       "data": "s1.domainkey.u%d.wl.sendgrid.net" % user_id},
             "dkim2": {"valid": valid_dkim2, "type": "cname", "host": "s2._domainkey." + domain,
                       "data": "s2.domainkey.u%d.wl.sendgrid.net" % user_id},
         },
+        "last_validation_attempt_at": 1764400000,
+    }
+    if subusers is not None:
+        item["subusers"] = subusers
+    return item
+
+
+# SendGrid's users: the parent account (user 1234) and its subuser acme-marketing (user 5678). The
+# parent's list includes its subusers' domains unless exclude_subusers=true (each with its owner's
+# username); a subuser sees only its own (not the parent's domains assigned to it).
+SG_SUBUSER_NAME = "acme-marketing"
+SG_PARENT_DOMAINS = [
+    # tests/fixtures/dns/good-sg.test.zone; assigned to the subuser too.
+    sendgrid_domain("good-sg.test", 1234, True, subusers=[{"user_id": 5678, "username": SG_SUBUSER_NAME}]),
+    sendgrid_domain("broken-sg.test", 9, False),  # no zone: SendGrid marks s2 not valid
+    # tests/fixtures/dns/sg-noroot.test.zone serves u1234's targets; SendGrid now lists user 4321's
+    # (the domain was authenticated again under another user) and still marks them valid.
+    sendgrid_domain("sg-noroot.test", 4321, True),
+    # bücher.test: SendGrid lists an internationalized domain by its A-labels only.
+    sendgrid_domain("xn--bcher-kva.test", 1234, True),
+]
+SG_SUBUSER_DOMAINS = [
+    # tests/fixtures/dns/sub-sg.test.zone
+    sendgrid_domain("sub-sg.test", 5678, True, username=SG_SUBUSER_NAME, subdomain="em5678"),
+]
+
+
+def zone_txt(zone, host):
+    """The TXT value at host in tests/fixtures/dns/<zone>.zone (its strings joined)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "dns", zone + ".zone")
+    for line in open(path, encoding="utf-8"):
+        if line.split()[:2] == [host, "TXT"]:
+            return "".join(re.findall(r'"([^"]*)"', line))
+    raise KeyError(host)
+
+
+def mailgun_domain(name, selector, tracking, dkim_value, dkim_valid="valid", state="active"):
+    """GET /v3/domains/{name}, shaped like Mailgun's documented 200 (domain, receiving and sending records)."""
+    mx = lambda host: {"is_active": True, "cached": [], "priority": "10", "record_type": "MX",
+                       "valid": "unknown", "value": host}
+    return {
+        "domain": {"created_at": "Mon, 01 Jan 2024 00:00:00 GMT", "id": "65a1b2c3d4e5f60718293a4b",
+                   "is_disabled": False, "name": name, "require_tls": False, "skip_verification": False,
+                   "smtp_login": "postmaster@" + name, "spam_action": "disabled", "state": state,
+                   "type": "custom", "use_automatic_sender_security": True, "web_prefix": "email",
+                   "web_scheme": "https", "wildcard": False},
+        "receiving_dns_records": [mx("mxa." + tracking), mx("mxb." + tracking)],
+        "sending_dns_records": [
+            {"is_active": True, "cached": ["v=spf1 include:mailgun.org ~all"], "name": name,
+             "record_type": "TXT", "valid": "valid", "value": "v=spf1 include:mailgun.org ~all"},
+            {"is_active": True, "cached": [], "name": selector + "._domainkey." + name,
+             "record_type": "TXT", "valid": dkim_valid, "value": dkim_value},
+            {"is_active": True, "cached": [], "name": "email." + name, "record_type": "CNAME",
+             "valid": "unknown", "value": tracking},
+        ],
+    }
+
+
+def mailgun_domains(eu):
+    """Each region's sending domains, by name (the fixture zones tests/fixtures/dns/mg-*.test.zone)."""
+    if eu:
+        # Mailgun shows the key as k=rsa; p=…; the zone publishes it after v=DKIM1.
+        shown = "k=rsa; p=" + zone_txt("mg-eu.test", "krs._domainkey").split("p=", 1)[1]
+        return {"mg-eu.test": mailgun_domain("mg-eu.test", "krs", "eu.mailgun.org", shown)}
+    current_key = zone_txt("mg-good.test", "pic._domainkey")
+    return {
+        "mg-good.test": mailgun_domain("mg-good.test", "pic", "mailgun.org", current_key),
+        # DNS still serves the old key; Mailgun lists the new one, marked valid from its last check.
+        "mg-stale.test": mailgun_domain("mg-stale.test", "pic", "mailgun.org", current_key),
+        "mg-unverified.test": mailgun_domain("mg-unverified.test", "pic", "mailgun.org", current_key,
+                                             dkim_valid="invalid", state="unverified"),
     }
 
 
@@ -143,7 +220,9 @@ class Handler(BaseHTTPRequestHandler):
         if key == SG_WRONG:
             return self.send(401, SG_WRONG_BODY, "application/json", limits)
         known = {SG_FULL: ["mail.send", "alerts.read", "whitelabel.read", "sender_verification_eligible"],
-                 SG_NO_SEND: ["alerts.read", "whitelabel.read", "sender_verification_eligible"]}
+                 SG_NO_SEND: ["alerts.read", "whitelabel.read", "sender_verification_eligible"],
+                 SG_SUBUSER: ["mail.send", "whitelabel.read"],
+                 SG_NO_WL: ["mail.send"]}
         if eu:
             known = {SG_EU: ["mail.send", "whitelabel.read"]}
         if key not in known:
@@ -151,14 +230,20 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/v3/scopes":
             return self.send(200, {"scopes": known[key]}, "application/json", limits)
         if path == "/v3/whitelabel/domains":
-            domain = query.get("domain", [""])[0]
-            items = {
-                "good-sg.test": [sendgrid_domain("good-sg.test", 1234, True)],  # tests/fixtures/dns/good-sg.test.zone
-                "broken-sg.test": [sendgrid_domain("broken-sg.test", 9, False)],  # no zone: SendGrid marks s2 not valid
-                # bücher.test: SendGrid lists an internationalized domain by its A-labels only.
-                "xn--bcher-kva.test": [sendgrid_domain("xn--bcher-kva.test", 1234, True)],
-            }.get(domain, [])
-            return self.send(200, items, "application/json", limits)
+            if "whitelabel.read" not in known[key]:
+                return self.send(403, {"errors": [{"field": None, "message": "access forbidden"}]},
+                                 "application/json", limits)
+            # "Search for authenticated domains": a part of the name matches.
+            search = query.get("domain", [""])[0]
+            exclude = query.get("exclude_subusers", ["false"])[0] == "true"
+            behalf = self.headers.get("on-behalf-of")
+            if key == SG_SUBUSER or (behalf == SG_SUBUSER_NAME and key in (SG_FULL, SG_NO_SEND)):
+                items = SG_SUBUSER_DOMAINS
+            elif eu:
+                items = []
+            else:
+                items = SG_PARENT_DOMAINS + ([] if exclude else SG_SUBUSER_DOMAINS)
+            return self.send(200, [d for d in items if search in d["domain"]], "application/json", limits)
         return self.send(404, {"errors": [{"message": "not found", "field": None}]})
 
     def api_sendgrid(self, path, query):
@@ -207,7 +292,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {
                 "Name": "good-pm.test", "SPFVerified": True, "SPFHost": "good-pm.test",
                 "SPFTextValue": "v=spf1 a mx include:spf.mtasv.net ~all", "DKIMVerified": True, "WeakDKIM": False,
-                "DKIMHost": "20240101pm._domainkey.good-pm.test", "DKIMTextValue": "k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCFn",
+                "DKIMHost": "20240101pm._domainkey.good-pm.test",
+                # The key tests/fixtures/dns/good-pm.test.zone publishes, as Postmark shows it (no v=DKIM1).
+                "DKIMTextValue": "k=rsa; p=" + zone_txt("good-pm.test", "20240101pm._domainkey").split("p=", 1)[1],
                 "DKIMPendingHost": "", "DKIMPendingTextValue": "", "DKIMRevokedHost": "", "DKIMRevokedTextValue": "",
                 "SafeToRemoveRevokedKeyFromDNS": False, "DKIMUpdateStatus": "Updated",
                 "ReturnPathDomain": "pm-bounces.good-pm.test", "ReturnPathDomainVerified": False,
@@ -215,25 +302,34 @@ class Handler(BaseHTTPRequestHandler):
         return self.send(422, {"ErrorCode": 510, "Message": "Domain not found."})
 
     # --- Mailgun (US and EU) ----------------------------------------------------------------------
-    def mailgun(self, path, owner):
+    def mailgun(self, path, eu):
+        """MG_US's account is in the US region, MG_EU's in the EU one; MG_BOTH's has domains in both
+        (the same key answers on both hosts). A key on the other region's host gets 401 Forbidden."""
         auth = self.headers.get("Authorization", "")
         try:
             user, _, key = base64.b64decode(auth[len("Basic "):]).decode().partition(":")
         except Exception:  # noqa: BLE001 - anything unparsable is a missing credential
             user, key = "", ""
-        if not auth.startswith("Basic ") or user != "api" or key != owner:
+        owners = (MG_EU, MG_BOTH) if eu else (MG_US, MG_BOTH)
+        if not auth.startswith("Basic ") or user != "api" or key not in owners:
             return self.send(401, b"Forbidden", "text/plain")
+        domains = mailgun_domains(eu) if key != MG_BOTH or eu else {}
         if path == "/v3/domains":
-            return self.send(200, {"total_count": 1, "items": [
-                {"id": "1", "name": "mg.example.test", "created_at": "Mon, 01 Jan 2024 00:00:00 GMT",
-                 "state": "active"}]})
+            items = [{"id": "1", "name": "mg.example.test", "created_at": "Mon, 01 Jan 2024 00:00:00 GMT",
+                      "state": "active"}]
+            items += [dict(d["domain"]) for d in domains.values()]
+            return self.send(200, {"total_count": len(items), "items": items})
+        if path.startswith("/v3/domains/"):
+            name = path[len("/v3/domains/"):]
+            if name in domains:
+                return self.send(200, domains[name])
         return self.send(404, {"message": "Domain not found"})
 
     def api_mailgun(self, path, query):
-        self.mailgun(path, MG_US)
+        self.mailgun(path, eu=False)
 
     def api_mailgun_eu(self, path, query):
-        self.mailgun(path, MG_EU)
+        self.mailgun(path, eu=True)
 
     # --- Resend -----------------------------------------------------------------------------------
     def api_resend(self, path, query):

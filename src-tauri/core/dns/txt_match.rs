@@ -17,6 +17,30 @@ pub(crate) fn txt_norm(v: &str) -> String {
         .collect::<String>()
 }
 
+/// Whether a published TXT value is the provider's: the same text as [`txt_norm`] compares it, or,
+/// for a DKIM key, the same public key (`p=`) with other tags around it — a provider's page may
+/// show `k=rsa; p=…` where the domain publishes `v=DKIM1; k=rsa; p=…`.
+pub(crate) fn same_txt(published: &str, provider: &str) -> bool {
+    fn public_key(txt: &str) -> Option<String> {
+        txt.split(';').find_map(|tag| {
+            let (name, value) = tag.split_once('=')?;
+            (name.trim().trim_matches('"').eq_ignore_ascii_case("p")).then(|| {
+                value
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '"')
+                    .collect::<String>()
+            })
+        })
+    }
+    let is_key = |t: &str| super::dkim::looks_like_dkim(t);
+    txt_norm(published) == txt_norm(provider)
+        || (is_key(published)
+            && is_key(provider)
+            && public_key(published)
+                .zip(public_key(provider))
+                .is_some_and(|(a, b)| !a.is_empty() && a == b))
+}
+
 /// The values published at a host for `rtype`, as text (TXT strings joined, host names and
 /// addresses).
 fn published(answer: &Answer) -> Vec<String> {
@@ -36,7 +60,7 @@ fn published(answer: &Answer) -> Vec<String> {
 /// exchange host (the table may show the priority before it); others as written, any case.
 fn same_value(rtype: RecordType, published: &str, expected: &str) -> bool {
     match rtype {
-        RecordType::TXT => txt_norm(published) == txt_norm(expected),
+        RecordType::TXT => same_txt(published, expected),
         RecordType::MX => expected
             .split_ascii_whitespace()
             .last()
@@ -90,6 +114,24 @@ pub(crate) async fn check_pasted_value(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_is_the_providers_when_its_public_key_is_whatever_tags_surround_it() {
+        assert!(same_txt(
+            "v=DKIM1; k=rsa; p=MIIBIjAN BgkqhkiG",
+            "k=rsa; p=MIIBIjANBgkqhkiG"
+        ));
+        assert!(same_txt("k=rsa;p=MIIB", "\"k=rsa; p=MIIB\""));
+        assert!(!same_txt("v=DKIM1; k=rsa; p=MIIBold", "k=rsa; p=MIIBnew"));
+        assert!(
+            !same_txt("v=DKIM1; k=rsa; p=", "k=rsa; p="),
+            "a revoked key is no one's key"
+        );
+        assert!(
+            !same_txt("v=spf1 p=x ~all", "v=spf1 p=x -all"),
+            "only DKIM key records compare by key"
+        );
+    }
 
     #[test]
     fn pasted_values_compare_the_way_dns_hosts_reformat_them() {

@@ -37,6 +37,10 @@ pub struct Subject<'a> {
     pub domain: Option<&'a str>,
     /// Postmark's message stream id (default: the provider's default stream).
     pub stream: Option<&'a str>,
+    /// The admin asked for the domain's records (the DNS check "from the provider"): a key that
+    /// may not read them is worth a warning that says which permission it lacks, and a key given
+    /// only to read them (Mailgun's account API key) is not blamed for not being an SMTP password.
+    pub records_wanted: bool,
 }
 
 /// One DNS record as the provider's API lists it, with the provider's own verdict on it.

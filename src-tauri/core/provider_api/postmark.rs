@@ -244,6 +244,18 @@ async fn server_token(client: &ApiClient, subject: &Subject<'_>, server: &Server
             &server.name,
         )),
     }
+    if subject.records_wanted && subject.domain.is_some() {
+        findings.push(
+            Finding::warn(
+                "postmark.records_need_account_token",
+                "Postmark lists a domain's records only to an Account token",
+                "This is a Server token: Postmark's domain endpoints (DKIM and Return-Path \
+                 records) answer only the account's Account API token, so Postmark's records \
+                 were not read.",
+            )
+            .step("To check DNS against Postmark's own records, give the Account API token (Postmark → Account → API Tokens); it is used only to read them."),
+        );
+    }
     Preflight::checked(findings)
 }
 
@@ -299,14 +311,24 @@ async fn account_token(client: &ApiClient, subject: &Subject<'_>, servers: &Serv
             listed.join("; ")
         )
     };
-    let mut preflight = Preflight::checked(vec![Finding::fail(
-        "postmark.account_token",
-        "This is an Account API token, not a Server API token",
-        detail,
-    )
-    .step("Open Postmark → Servers → the server you send from → API Tokens, and copy its Server API Token.")
-    .step("Paste that token here instead (username and password are the same Server token).")
-    .offer(Offer::ReplaceKey)]);
+    // Given only to read the domain's records, an Account token is the right one: said, not blamed.
+    let finding = if subject.records_wanted {
+        Finding::pass(
+            "postmark.account_token",
+            "An Account API token: it may read the domain's records",
+            detail,
+        )
+    } else {
+        Finding::fail(
+            "postmark.account_token",
+            "This is an Account API token, not a Server API token",
+            detail,
+        )
+        .step("Open Postmark → Servers → the server you send from → API Tokens, and copy its Server API Token.")
+        .step("Paste that token here instead (username and password are the same Server token).")
+        .offer(Offer::ReplaceKey)
+    };
+    let mut preflight = Preflight::checked(vec![finding]);
     if let Some(domain) = subject.domain {
         domain_records(client, subject, domain, &mut preflight).await;
     }

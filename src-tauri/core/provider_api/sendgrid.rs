@@ -8,9 +8,7 @@ use serde::Deserialize;
 use crate::finding::{Finding, Offer};
 
 use super::client::{Api, ApiClient, Auth, Reply};
-use super::{
-    get_json, inconclusive, parse, unanswered, Preflight, ProviderRecord, ProviderRecords, Subject,
-};
+use super::{inconclusive, parse, unanswered, Preflight, ProviderRecord, ProviderRecords, Subject};
 
 const API_KEYS: &str = "https://app.sendgrid.com/settings/api_keys";
 const SENDER_AUTH: &str = "https://app.sendgrid.com/settings/sender_auth";
@@ -33,11 +31,22 @@ struct ErrorItem {
 #[derive(Deserialize)]
 struct DomainAuth {
     domain: String,
+    /// The user that owns the domain authentication (a subuser's, in a parent's list).
+    #[serde(default)]
+    username: Option<String>,
+    /// The subusers a parent's domain is assigned to.
+    #[serde(default)]
+    subusers: Option<Vec<Subuser>>,
     #[serde(default)]
     valid: Option<bool>,
     #[serde(default)]
     default: bool,
     dns: DomainDns,
+}
+
+#[derive(Deserialize)]
+struct Subuser {
+    username: String,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +171,10 @@ pub(super) async fn preflight(client: &ApiClient, subject: &Subject<'_>) -> Pref
     if let Some(domain) = subject.domain {
         if scopes.iter().any(|s| s == "whitelabel.read") {
             domain_records(client, api, subject, domain, &mut preflight).await;
+        } else if subject.records_wanted {
+            preflight.findings.push(records_not_permitted(
+                "its permissions do not include whitelabel.read",
+            ));
         } else {
             preflight.findings.push(Finding::pass(
                 "sendgrid.records_not_readable",
@@ -201,6 +214,28 @@ fn refused(words: &str) -> Finding {
         .offer(Offer::ReplaceKey)
 }
 
+/// The key may not read domain authentication, and the admin asked for the records.
+fn records_not_permitted(why: &str) -> Finding {
+    Finding::warn(
+        "sendgrid.records_not_permitted",
+        "The key may not read SendGrid's domain authentication",
+        format!(
+            "SendGrid's records for the domain were not read: {why}. Reading them needs the \
+             whitelabel.read permission (Sender Authentication: Read Access); sending mail does \
+             not."
+        ),
+    )
+    .step(format!(
+        "Open {API_KEYS}, edit the key (Restricted Access) and give Sender Authentication \
+         Read Access, or use a key that has it."
+    ))
+}
+
+/// The domain's authentication: the key's own user's first (`exclude_subusers=true`), then, when
+/// it has none, every user's the key can see — a parent account's list includes its subusers'
+/// domains, each with its owner's `username` (SendGrid's spec: "Exclude subuser domains from the
+/// result"). The records are the same whoever owns them, so they are checked either way; a domain
+/// under a subuser is named as such, because mail sent with the parent's key is not signed with it.
 async fn domain_records(
     client: &ApiClient,
     api: Api,
@@ -208,28 +243,23 @@ async fn domain_records(
     domain: &str,
     preflight: &mut Preflight,
 ) {
-    let query = [("domain", domain)];
-    let auth = Auth::Bearer(subject.key);
-    let list: Vec<DomainAuth> =
-        match get_json(client, api, "/v3/whitelabel/domains", &query, auth).await {
-            Ok(list) => list,
+    let wanted = domain.trim_end_matches('.');
+    let own = match list_domains(client, api, subject, wanted, true).await {
+        Ok(list) => list,
+        Err(f) => return preflight.findings.push(f),
+    };
+    let (auth, owner) = match own.into_iter().next() {
+        Some(auth) => (auth, None),
+        None => match list_domains(client, api, subject, wanted, false).await {
+            Ok(all) => match all.into_iter().next() {
+                Some(auth) => {
+                    let owner = auth.username.clone().unwrap_or_else(|| "a subuser".into());
+                    (auth, Some(owner))
+                }
+                None => return preflight.findings.push(not_authenticated(wanted)),
+            },
             Err(f) => return preflight.findings.push(f),
-        };
-    let mut matching: Vec<DomainAuth> = list
-        .into_iter()
-        .filter(|d| d.domain.eq_ignore_ascii_case(domain.trim_end_matches('.')))
-        .collect();
-    // The default, then a valid one, first.
-    matching.sort_by_key(|d| (!d.default, d.valid != Some(true)));
-    let Some(auth) = matching.into_iter().next() else {
-        return preflight.findings.push(
-            Finding::warn(
-                "sendgrid.domain_not_authenticated",
-                format!("SendGrid has no domain authentication for {domain}"),
-                format!("SendGrid lists no authenticated domain named {domain} for this account."),
-            )
-            .step(format!("Open {SENDER_AUTH} → Authenticate Your Domain, enter {domain}, and publish the three records it shows.")),
-        );
+        },
     };
     let records: Vec<ProviderRecord> = [
         ("Return path (mail CNAME)", auth.dns.mail_cname),
@@ -247,25 +277,52 @@ async fn domain_records(
         })
     })
     .collect();
+    if let Some(owner) = &owner {
+        preflight.findings.push(
+            Finding::warn(
+                "sendgrid.domain_under_subuser",
+                format!("{wanted} is authenticated under the subuser {owner}"),
+                format!(
+                    "SendGrid lists {wanted}'s domain authentication under the subuser {owner}, \
+                     not under the account this key belongs to. Its records were read and are \
+                     checked; but SendGrid signs mail with a subuser's domain only when that \
+                     subuser sends it, so mail sent with this (parent account's) key is not \
+                     signed for {wanted}."
+                ),
+            )
+            .step(format!("Send with a key created under the subuser {owner} (log in as the subuser, or use Subuser Management → Access), or authenticate {wanted} under this account too ({SENDER_AUTH}).")),
+        );
+    }
     let not_valid: Vec<String> = records
         .iter()
         .filter(|r| r.valid == Some(false))
         .map(|r| format!("{} {} → {}", r.rtype, r.host, r.value))
         .collect();
+    let assigned: Vec<&str> = auth
+        .subusers
+        .iter()
+        .flatten()
+        .map(|s| s.username.as_str())
+        .collect();
     preflight.findings.push(if auth.valid == Some(true) && not_valid.is_empty() {
         Finding::pass(
             "sendgrid.domain_auth_valid",
-            format!("SendGrid marks {domain}'s domain authentication valid"),
+            format!("SendGrid marks {wanted}'s domain authentication valid"),
             format!(
-                "SendGrid's records for {domain} ({}) were read from its API. The DNS step and \
+                "SendGrid's records for {wanted} ({}) were read from its API{}. The DNS step and \
                  `verify` check them against what your DNS serves.",
-                records.iter().map(|r| r.host.as_str()).collect::<Vec<_>>().join(", ")
+                records.iter().map(|r| r.host.as_str()).collect::<Vec<_>>().join(", "),
+                if assigned.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the domain is also assigned to the subuser(s) {}", assigned.join(", "))
+                }
             ),
         )
     } else {
         Finding::warn(
             "sendgrid.domain_auth_not_valid",
-            format!("SendGrid does not yet mark {domain}'s domain authentication valid"),
+            format!("SendGrid does not yet mark {wanted}'s domain authentication valid"),
             if not_valid.is_empty() {
                 "SendGrid marks the domain not valid as a whole.".to_owned()
             } else {
@@ -277,10 +334,71 @@ async fn domain_records(
     });
     preflight.records = Some(ProviderRecords {
         provider: subject.provider.id.to_owned(),
-        domain: domain.to_owned(),
+        domain: wanted.to_owned(),
         valid: auth.valid,
         records,
     });
+}
+
+/// `GET /v3/whitelabel/domains?domain=…` (the key's own user's only, or every user's it sees):
+/// the entries for `domain` exactly, the default then a valid one first.
+async fn list_domains(
+    client: &ApiClient,
+    api: Api,
+    subject: &Subject<'_>,
+    domain: &str,
+    own_only: bool,
+) -> Result<Vec<DomainAuth>, Finding> {
+    let mut query = vec![("domain", domain)];
+    if own_only {
+        query.push(("exclude_subusers", "true"));
+    }
+    let auth = Auth::Bearer(subject.key);
+    let list: Vec<DomainAuth> = match client
+        .get(api, "/v3/whitelabel/domains", &query, auth)
+        .await
+    {
+        Err(e) => return Err(unanswered(api, &e)),
+        Ok(reply) if reply.status == 200 => parse(api, &reply)?,
+        // The scopes said whitelabel.read; SendGrid's own "access forbidden" says otherwise.
+        Ok(reply) if reply.status == 403 && forbidden(&reply) => {
+            return Err(records_not_permitted(
+                "SendGrid answered 403 “access forbidden” to the domain list",
+            ))
+        }
+        Ok(reply) => return Err(inconclusive(api, &reply)),
+    };
+    let mut matching: Vec<DomainAuth> = list
+        .into_iter()
+        .filter(|d| d.domain.eq_ignore_ascii_case(domain))
+        .collect();
+    matching.sort_by_key(|d| (!d.default, d.valid != Some(true)));
+    Ok(matching)
+}
+
+/// SendGrid's own words for a valid key lacking a permission.
+fn forbidden(reply: &Reply) -> bool {
+    serde_json::from_slice::<Errors>(&reply.body).is_ok_and(|e| {
+        e.errors
+            .iter()
+            .any(|m| m.message.eq_ignore_ascii_case("access forbidden"))
+    })
+}
+
+/// No user the key can see has authenticated `domain`.
+fn not_authenticated(domain: &str) -> Finding {
+    Finding::warn(
+        "sendgrid.domain_not_authenticated",
+        format!("SendGrid has no domain authentication for {domain}"),
+        format!(
+            "SendGrid lists no authenticated domain named {domain} for this key's account (nor, \
+             for a parent account, under any of its subusers). If this key belongs to a subuser, \
+             the parent account may have authenticated {domain} and assigned it to the subuser: \
+             a subuser's key cannot see such a domain."
+        ),
+    )
+    .step(format!("Check Settings → Sender Authentication ({SENDER_AUTH}) logged in as the parent account: the domain may be listed there, with the subusers it is assigned to."))
+    .step(format!("If it is not there either: Authenticate Your Domain, enter {domain}, and publish the three records it shows."))
 }
 
 #[cfg(test)]

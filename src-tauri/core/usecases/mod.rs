@@ -10,6 +10,7 @@
 //! | pastes a key | [`check_key`], then asks the provider about it: [`preflight_key`] |
 //! | saves, edits, re-keys, removes a profile | [`check_new_profile`], [`save_profile`], [`edit_profile`], [`rotate_key`], [`remove_profile`], [`list_profiles`], [`find_profile`], [`show_profile`], [`keep_port`] |
 //! | checks DNS (for a profile, or ad hoc with a pasted table) | [`audit_dns`] |
+//! | checks DNS against the provider's own records, read with a key | [`audit_dns_from_provider`] |
 //! | checks sign-in or sends a test message | [`check_smtp`] |
 //! | finds a port that answers | [`probe_ports`] |
 //! | re-verifies profiles | [`verify_profiles`] |
@@ -22,6 +23,7 @@
 //! [`CancellationToken`]: tokio_util::sync::CancellationToken
 
 mod dns_audit;
+mod dns_from_provider;
 mod key;
 mod ports;
 mod preflight;
@@ -35,6 +37,9 @@ use std::sync::Arc;
 
 pub use crate::profiles::service::{ProfileEdit, SaveError, Saved};
 pub use dns_audit::{audit_dns, AuditDns, DnsReport, DnsSubject};
+pub use dns_from_provider::{
+    audit_dns_from_provider, ApiKey, AuditDnsFromProvider, DnsFromProviderReport,
+};
 pub use key::{check_key, CheckKey, KeyCheckReport};
 pub use ports::{probe_ports, ProbePorts, ProbeSubject};
 pub use preflight::{preflight_key, PreflightKey, PreflightReport, PREFLIGHT_DEADLINE};

@@ -59,6 +59,16 @@ pub async fn preflight_key(
     request: PreflightKey,
     cancel: CancellationToken,
 ) -> Result<PreflightReport, CouldNotRun> {
+    ask(request, false, cancel).await
+}
+
+/// The pre-flight, with `records_wanted` when the admin asked for the domain's records
+/// ([`super::audit_dns_from_provider`]).
+pub(super) async fn ask(
+    request: PreflightKey,
+    records_wanted: bool,
+    cancel: CancellationToken,
+) -> Result<PreflightReport, CouldNotRun> {
     let provider = catalogue::lookup(&request.provider)?;
     let settings = request.settings.clone();
     let extra_ca = blocking(move || settings.extra_ca()).await?;
@@ -76,6 +86,7 @@ pub async fn preflight_key(
         username: request.username.as_deref(),
         domain: domain.as_deref(),
         stream: request.stream.as_deref(),
+        records_wanted,
     };
     let preflight = provider_api::ask(&subject, extra_ca.as_deref(), deadline, cancel.clone())
         .await

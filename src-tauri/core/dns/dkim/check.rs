@@ -10,7 +10,7 @@ use crate::dns::host_form::add_record_steps;
 use crate::dns::records_table::PastedRecord;
 use crate::dns::resolver::Answer;
 use crate::dns::traps::{misplaced_record, proxied_cname};
-use crate::dns::txt_match::txt_norm;
+use crate::dns::txt_match::same_txt;
 use crate::finding::Finding;
 
 /// The selectors of DKIM-by-CNAME domain authentication ([`DnsRequirement::DkimCnames`](crate::catalogue::DnsRequirement::DkimCnames)).
@@ -326,7 +326,7 @@ async fn dkim_verdict(
             out.key = key;
             out.findings.extend(findings);
             if let Some(p) = pasted.filter(|p| p.rtype == "TXT" && !out.via_cname) {
-                if key && !txts.iter().any(|t| txt_norm(t) == txt_norm(&p.value)) {
+                if key && !txts.iter().any(|t| same_txt(t, &p.value)) {
                     out.key = false;
                     out.findings.push(
                         Finding::fail(
