@@ -32,8 +32,9 @@ use crate::finding::{Finding, Severity};
 pub enum DnsError {
     #[error("{0:?} is not a domain name")]
     InvalidDomain(String),
-    /// A label of the domain is not a valid internationalized domain name (UTS #46).
-    #[error("{0:?} has a label that is not a valid internationalized domain name")]
+    /// A label of the domain is not a valid internationalized domain name (UTS #46): the
+    /// description names the label ([`crate::names::DomainError::describe`]).
+    #[error("{0}")]
     InvalidIdn(String),
     #[error(transparent)]
     Resolver(#[from] ResolverError),
@@ -61,7 +62,13 @@ impl DnsError {
             DnsError::TimedOut(_) => ("dns.audit_timeout", "The DNS checks did not finish in time"),
             DnsError::BadServer(_) => ("dns.bad_server", "The DNS server is not IP:PORT"),
         };
-        Finding::fail(code, title, format!("{}.", capitalized(&self.to_string())))
+        let detail = capitalized(&self.to_string());
+        let detail = if detail.ends_with('.') {
+            detail
+        } else {
+            format!("{detail}.")
+        };
+        Finding::fail(code, title, detail)
     }
 }
 

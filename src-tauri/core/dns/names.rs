@@ -12,7 +12,7 @@ pub fn normalise_domain(domain: &str) -> Result<String, DnsError> {
     crate::names::idn_domain(domain).map_err(|e| match e {
         DomainError::NotADomain => DnsError::InvalidDomain(domain.to_owned()),
         DomainError::BadIdn { .. } | DomainError::IdnTooLong { .. } => {
-            DnsError::InvalidIdn(domain.trim().to_owned())
+            DnsError::InvalidIdn(e.describe(domain.trim()))
         }
     })
 }
@@ -21,7 +21,7 @@ pub fn normalise_domain(domain: &str) -> Result<String, DnsError> {
 /// case, internationalized labels as A-labels. Refused with [`DnsError::InvalidIdn`] when a label
 /// is not a valid internationalized name.
 pub fn to_ascii(domain: &str) -> Result<String, DnsError> {
-    crate::names::to_a_labels(domain).map_err(|_| DnsError::InvalidIdn(domain.trim().to_owned()))
+    crate::names::to_a_labels(domain).map_err(|e| DnsError::InvalidIdn(e.describe(domain.trim())))
 }
 
 /// `ascii` (A-labels) as people read it (`xn--bcher-kva.example` → `bücher.example`).
@@ -87,6 +87,17 @@ mod tests {
                 to_ascii(bad)
             );
         }
+        // The finding names the label at fault, not only the whole name.
+        let finding = match normalise_domain("news.xn--zz-.example") {
+            Err(e) => e.to_finding(),
+            Ok(d) => panic!("accepted {d}"),
+        };
+        assert_eq!(finding.code, "dns.bad_idn");
+        assert!(
+            finding.detail.contains("the label \"xn--zz-\""),
+            "{}",
+            finding.detail
+        );
         // Plain ASCII is only lower-cased here; its label shape is checked by normalise_domain.
         assert_eq!(to_ascii("Exa mple.com").as_deref(), Ok("exa mple.com"));
         assert!(matches!(
