@@ -3,7 +3,7 @@ import { render, screen, fireEvent } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import App from './App.svelte';
-import type { AppInfo, KeyCheckReport, Provider } from './lib/ipc';
+import type { AppInfo, KeyCheckReport, PreflightReport, Provider } from './lib/ipc';
 
 const info: AppInfo = {
   name: 'Inflowave Setup',
@@ -46,10 +46,21 @@ const report: KeyCheckReport = {
   findings: [{ code: 'key.trailing_newline', severity: 'warn', title: 'A line break was removed', detail: '', fix: [], area: 'key', offers: [] }],
 };
 
+/** The pre-flight's answer when no API can check the key: nothing to add. */
+const notCheckable: PreflightReport = {
+  provider: 'sendgrid',
+  ok: true,
+  reach: 'not_checkable',
+  key_refused: false,
+  findings: [],
+  settles: [],
+};
+
 const fake = vi.hoisted(() => ({
   startup: vi.fn(),
   listProviders: vi.fn(),
   checkKey: vi.fn(),
+  preflightKey: vi.fn(),
   saveProfile: vi.fn(),
   listProfiles: vi.fn(),
   removeProfile: vi.fn(),
@@ -66,6 +77,8 @@ vi.mock('./lib/ipc', () => ({ ipc: fake, IpcFailure: Error }));
 beforeEach(() => {
   fake.listProviders.mockResolvedValue([sendgrid]);
   fake.checkKey.mockResolvedValue(report);
+  fake.preflightKey.mockReset();
+  fake.preflightKey.mockResolvedValue(notCheckable);
   fake.saveProfile.mockReset();
   fake.listProfiles.mockResolvedValue({ profiles: [], summaries: [], findings: [] });
   // The app asks for its first screen in one call; here it is made of the per-part fakes above.

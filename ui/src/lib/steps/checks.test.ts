@@ -37,6 +37,7 @@ function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
     startup: vi.fn(),
     listProviders: vi.fn(),
     checkKey: vi.fn(),
+    preflightKey: vi.fn(),
     saveProfile: vi.fn(),
     listProfiles: vi.fn(),
     removeProfile: vi.fn(),
