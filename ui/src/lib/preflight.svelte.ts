@@ -126,8 +126,8 @@ export class KeyPreflight {
 
   /** The domain ask's findings that the Key step's answer did not already show. */
   get domainFindings(): Finding[] {
-    const shown = new Set((this.key.report?.findings ?? []).map((f) => f.code));
-    return (this.domain.report?.findings ?? []).filter((f) => !shown.has(f.code));
+    const shown = (this.key.report?.findings ?? []).map((f) => f.code);
+    return (this.domain.report?.findings ?? []).filter((f) => !shown.includes(f.code));
   }
 
   /** The provider's records for the domain, when its API listed them. Not secret: kept for the DNS
