@@ -317,6 +317,11 @@ fn a_revoked_or_mistyped_sendgrid_key_is_named_as_such_after_the_eu_api_is_asked
         .unwrap()
         .contains("invalid, expired, or revoked"));
     assert_eq!(revoked.json["preflight"]["key_refused"], true);
+    assert!(
+        !revoked.codes().contains(&"key.looks_valid".into()),
+        "the format check's \"looks right\" is settled by SendGrid's refusal: {}",
+        revoked.text
+    );
     let wrong = w.ask("sendgrid", &key("SG_WRONG"), &[]);
     assert!(wrong.finding("sendgrid.key_rejected")["detail"]
         .as_str()
@@ -329,6 +334,11 @@ fn a_revoked_or_mistyped_sendgrid_key_is_named_as_such_after_the_eu_api_is_asked
         .to_string()
         .contains("smtp.eu.sendgrid.net"));
     assert!(eu.codes().contains(&"sendgrid.mail_send_allowed".into()));
+    assert!(
+        eu.codes().contains(&"key.looks_valid".into()),
+        "an accepted key keeps its format check: {}",
+        eu.text
+    );
 }
 
 #[test]

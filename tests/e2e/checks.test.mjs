@@ -4,7 +4,7 @@
 // keychain, and the DNS and SMTP checks run for the saved profile: the backend reads the key back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, servers } from './harness.mjs';
+import { launch, refusedApis, servers } from './harness.mjs';
 import { next, saveProfile } from './flows.mjs';
 
 const WRONG_KEY = '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';
@@ -51,12 +51,18 @@ test('SendGrid happy path: provider to a delivered test message', async () => {
 
 test('a broken zone shows the record to add, and a wrong key ends in the 535 diagnosis', async () => {
   const srv = await servers({ verified: ['ops@nodmarc.test'] });
-  const app = await launch({ keyring: true, env: srv.env }).catch(async (e) => {
+  // SendGrid's API cannot be reached here, so the pre-flight "could not check" (a warning that lets
+  // the wizard go on) and the wrong key is found by the sign-in, as without a network to the API.
+  const app = await launch({ keyring: true, env: { ...srv.env, ...(await refusedApis()) } }).catch(async (e) => {
     await srv.close();
     throw e;
   });
   try {
-    await saveProfile(app, { key: WRONG_KEY, domain: 'nodmarc.test', from: 'ops@nodmarc.test', smtpPort: srv.smtp_port });
+    let reach = null;
+    await saveProfile(app, { key: WRONG_KEY, domain: 'nodmarc.test', from: 'ops@nodmarc.test', smtpPort: srv.smtp_port }, async (step) => {
+      if (step === '2-key') reach = await app.attribute('[data-testid="preflight-findings"]', 'data-reach');
+    });
+    assert.equal(reach, 'could_not_check', 'the unreachable API is "could not check", and Next went on');
 
     // nodmarc.test has no DMARC record: the finding carries the exact TXT record to add.
     const dns = await app.until(async () => app.text('[data-testid="dns-summary"]'), 'the DNS result', 30_000);

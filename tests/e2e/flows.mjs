@@ -10,8 +10,10 @@ export async function saveProfile(app, { key, domain, from, smtpPort }, shot = a
   await app.click('nav.actions button.primary');
   await app.type('[data-testid="key-input"]', key);
   await app.until(async () => app.text('[data-code="key.looks_valid"]'), 'the key to pass its checks');
+  // The pre-flight asks the provider's API (the emulator, or a refused port): Next waits for it.
+  await app.until(async () => app.text('[data-testid="preflight-findings"]'), "the provider's answer (or why it could not be asked)", 30_000);
   await shot('2-key');
-  await app.click('nav.actions button.primary');
+  await next(app, 'Keychain');
 
   await app.type('input[name="domain"]', domain);
   await app.type('input[name="from"]', from);

@@ -9,6 +9,33 @@ import { dirname, join } from 'node:path';
 
 const DEADLINE_MS = 30_000;
 
+/** Every provider API base URL the app reads (INFLOWAVE_API_URL_*), with the emulator's path prefix. */
+const PROVIDER_APIS = [
+  ['INFLOWAVE_API_URL_SENDGRID', 'sendgrid'],
+  ['INFLOWAVE_API_URL_SENDGRID_EU', 'sendgrid-eu'],
+  ['INFLOWAVE_API_URL_POSTMARK', 'postmark'],
+  ['INFLOWAVE_API_URL_MAILGUN', 'mailgun'],
+  ['INFLOWAVE_API_URL_MAILGUN_EU', 'mailgun-eu'],
+  ['INFLOWAVE_API_URL_RESEND', 'resend'],
+  ['INFLOWAVE_API_URL_BREVO', 'brevo'],
+];
+
+/** The providers' APIs at a loopback port nobody listens on: the pre-flight gets "connection refused"
+ *  at once ("could not check"), and nothing ever leaves the machine. */
+export async function refusedApis() {
+  const port = await freePort();
+  return Object.fromEntries(PROVIDER_APIS.map(([name, prefix]) => [name, `https://127.0.0.1:${port}/${prefix}`]));
+}
+
+/** A key the provider API emulator knows, by its name in tests/support/provider_api_server.py
+ *  (`PM_ACCOUNT`): one list of keys for the emulator and the tests. */
+export function providerKey(name) {
+  const script = new URL('../support/provider_api_server.py', import.meta.url);
+  const line = readFileSync(script, 'utf8').split('\n').find((l) => l.startsWith(`${name} = "`));
+  if (!line) throw new Error(`no key ${name} in provider_api_server.py`);
+  return line.slice(name.length + 4, -1);
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -168,6 +195,9 @@ export async function launch({ env = {}, keyring = false } = {}) {
       XDG_CACHE_HOME: join(scratch, 'cache'),
       XDG_RUNTIME_DIR: join(scratch, 'run'),
       INFLOWAVE_SETUP_CONFIG_DIR: join(scratch, 'config'),
+      // The Key step asks the provider's API: never a real provider from a test (servers() points
+      // these at its emulator).
+      ...(await refusedApis()),
       ...env,
     };
     mkdirSync(childEnv.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './harness.mjs';
+import { next } from './flows.mjs';
 
 const KEY = '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';
 
@@ -13,7 +14,8 @@ test('the Keychain step saves the key to the Secret Service and shows it masked 
     await app.click('nav.actions button.primary');
     await app.type('[data-testid="key-input"]', KEY);
     await app.until(async () => app.text('[data-code="key.looks_valid"]'), 'the key to pass its checks');
-    await app.click('nav.actions button.primary');
+    // (The pre-flight gets "connection refused" from the harness's loopback port: could not check.)
+    await next(app, 'Keychain');
 
     await app.type('input[name="domain"]', 'example.com');
     await app.type('input[name="from"]', 'news@example.com');

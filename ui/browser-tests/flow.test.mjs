@@ -37,6 +37,9 @@ test('provider → key → keychain: findings render, Next waits for the core, t
         },
       };
     }
+    if (command === 'preflight_key') {
+      return { value: { provider: 'sendgrid', ok: true, reach: 'checked', key_refused: false, settles: [], findings: [] } };
+    }
     if (command === 'save_profile') {
       return {
         value: {

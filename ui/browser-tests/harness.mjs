@@ -33,6 +33,7 @@ export const postmark = {
   ports: [{ port: 587, tls: 'starttls' }, { port: 25, tls: 'starttls' }, { port: 2525, tls: 'starttls' }],
   username: { kind: 'same_as_key', alternative: 'an SMTP Token: its access key as the username' },
   key_rule: 'postmark_server_token', key_label: 'Server API Token', why: 'The username and the password are the same Server API Token.',
+  key_hint: 'Servers → your server → API Tokens → Server API Token (a UUID). Not the Account API Token.',
   message_streams: true, limits: [],
 };
 export const custom = {

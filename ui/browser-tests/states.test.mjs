@@ -4,7 +4,7 @@
 //   UPDATE_REFERENCES=1 npm --prefix ui run test:browser   rewrites browser-tests/reference/*.png
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KEY, actionVisible, finding, info, matchesReference, noViolations, page, providers, sendgrid, startBrowser } from './harness.mjs';
+import { KEY, actionVisible, finding, info, matchesReference, noViolations, page, postmark, providers, sendgrid, startBrowser } from './harness.mjs';
 
 startBrowser();
 
@@ -19,6 +19,51 @@ const profile = {
 };
 const keyOk = { provider: 'sendgrid', ok: true, masked: 'SG.ab…1234', findings: [finding('key.looks_valid', 'pass', 'key', 'The API key looks right', { detail: '69 characters, no stray whitespace. Only signing in proves it works: that is the test step.' })] };
 const saved = { ok: true, masked_key: 'SG.ab…1234', profile, findings: [finding('profile.saved', 'pass', 'profile', 'Saved profile example.com')] };
+
+/** The pre-flight's answers, as the core words them (provider_api/). */
+const preflight = (provider, findings, more = {}) => ({
+  provider, ok: !findings.some((f) => f.severity === 'fail'), reach: 'checked', key_refused: false, settles: [], findings, ...more,
+});
+const mailSendAllowed = finding('sendgrid.mail_send_allowed', 'pass', 'key', 'SendGrid accepts the key, and it may send mail', { detail: 'SendGrid lists 4 permission(s) for this key, including mail.send.' });
+const sgAccepted = preflight('sendgrid', [mailSendAllowed]);
+const sgNoMailSend = preflight('sendgrid', [finding('sendgrid.no_mail_send', 'fail', 'key', 'The key is valid but may not send mail (no Mail Send permission)', {
+  detail: 'SendGrid accepts the key, but its 3 permission(s) do not include mail.send, which SMTP sign-in needs.',
+  fix: ['Open SendGrid → Settings → API Keys, edit this key (Restricted Access), set Mail Send to Full Access and save.', 'Or create a new key with Mail Send: Full Access and paste that one.'],
+  offers: ['replace_key'],
+})], { key_refused: true, settles: ['key.looks_valid'] });
+const sgCouldNotCheck = preflight('sendgrid', [finding('api.could_not_check', 'warn', 'key', "SendGrid's API could not check the key", {
+  detail: "SendGrid's API did not answer the pre-flight: it is rate limiting requests (HTTP 429; x-ratelimit-limit: 600, x-ratelimit-remaining: 0, x-ratelimit-reset: 1764480000). Nothing was found wrong with the key; the other checks still run.",
+  fix: ["Run the check again later; if it keeps failing, check this computer's network access to the provider."],
+})], { reach: 'could_not_check' });
+const PM_TOKEN = '3f2b6c1e-9a8d-4e7f-b0c1-2d3e4f5a6b7c';
+const pmKeyOk = {
+  provider: 'postmark', ok: true, masked: '3f2b…6b7c',
+  findings: [
+    finding('postmark.token_kind', 'warn', 'key', 'Make sure this is a Server API Token, not the Account API Token', { detail: 'Both kinds are UUIDs; only the Server API Token signs in over SMTP. The sign-in check proves which one this is.', fix: ['Postmark → Servers → your server → API Tokens.'] }),
+    finding('key.looks_valid', 'pass', 'key', 'The Server API Token looks right', { detail: '36 characters, no stray whitespace. Only signing in proves it works: that is the test step.' }),
+  ],
+};
+const pmServer = preflight('postmark', [
+  finding('postmark.server_token', 'pass', 'key', 'A Server API token of the server “Production”', { detail: "Postmark's API accepts it as the Server token of “Production” (ID 1234567, Live server)." }),
+  finding('postmark.stream_ok', 'pass', 'key', 'The message stream “outbound” exists and is Transactional', { detail: 'The server “Production” has the stream outbound (Default Transactional Stream).' }),
+], { settles: ['postmark.token_kind'] });
+const pmAccount = preflight('postmark', [finding('postmark.account_token', 'fail', 'key', 'This is an Account API token, not a Server API token', {
+  detail: "Postmark's API accepts it as an Account API token (it manages servers and domains; it cannot sign in over SMTP). It sees 2 server(s): “Production” (Live) — https://account.postmarkapp.com/servers/1234567/streams; “Staging” (Sandbox) — https://account.postmarkapp.com/servers/7654321/streams.",
+  fix: ['Open Postmark → Servers → the server you send from → API Tokens, and copy its Server API Token.', 'Paste that token here instead (username and password are the same Server token).'],
+  offers: ['replace_key'],
+})], { key_refused: true, settles: ['postmark.token_kind', 'key.looks_valid'] });
+/** SendGrid's domain authentication for example.com, read with the domain (Keychain step). */
+const sgRecords = {
+  provider: 'sendgrid', domain: 'example.com', valid: true,
+  records: [
+    { label: 'Return path (mail CNAME)', type: 'CNAME', host: 'em1234.example.com', value: 'u1234.wl.sendgrid.net', valid: true },
+    { label: 'DKIM 1', type: 'CNAME', host: 's1._domainkey.example.com', value: 's1.domainkey.u1234.wl.sendgrid.net', valid: true },
+    { label: 'DKIM 2', type: 'CNAME', host: 's2._domainkey.example.com', value: 's2.domainkey.u1234.wl.sendgrid.net', valid: true },
+  ],
+};
+const sgWithRecords = preflight('sendgrid', [mailSendAllowed, finding('sendgrid.domain_auth_valid', 'pass', 'key', "SendGrid marks example.com's domain authentication valid", {
+  detail: "SendGrid's records for example.com (automated security) were read from its API. The DNS step and verify check them in DNS.",
+})], { records: sgRecords });
 
 const spfOk = finding('spf.ok', 'pass', 'spf', 'SPF includes sendgrid.net', { detail: 'v=spf1 include:sendgrid.net ~all' });
 const dkimOk = finding('dkim.ok', 'pass', 'dkim', 'DKIM s1._domainkey.example.com leads to a published key');
@@ -60,6 +105,7 @@ const probe = {
 function core(overrides = {}) {
   const defaults = {
     check_key: keyOk,
+    preflight_key: sgAccepted,
     save_profile: saved,
     audit_dns: dns('passed', [spfOk, dkimOk, dkim2Ok, dmarcOk]),
     smtp_check: smtp('send_test', [signedIn, accepted]),
@@ -192,6 +238,68 @@ test('key step: idle, checking, failing, passed with a warning, and a check that
   await context.close();
 });
 
+test('key step pre-flight: asking, accepted, no Mail Send, could not check, skipped', async () => {
+  let ask = never;
+  const { p, context } = await wizardAt('key', { preflight_key: () => ask() });
+  const next = p.getByRole('button', { name: 'Next' });
+  await p.getByTestId('key-input').fill(KEY);
+  await p.getByTestId('preflight-running').waitFor();
+  assert.equal(await next.isDisabled(), true, 'Next waits for the pre-flight (or its Skip)');
+  await check(p, 'key-preflight-running', { small: true });
+  await p.getByTestId('preflight-skip').click();
+  await p.getByTestId('preflight-skipped').waitFor();
+  assert.equal(await next.isEnabled(), true, 'a skipped pre-flight does not hold anything up');
+
+  const states = [
+    ['key-preflight-accepted', sgAccepted, { dark: true }, true],
+    ['key-preflight-no-mail-send', sgNoMailSend, { small: true }, false],
+    ['key-preflight-could-not-check', sgCouldNotCheck, {}, true],
+  ];
+  for (const [name, answer, options, goesOn] of states) {
+    ask = () => answer;
+    await p.getByTestId('preflight-again').click();
+    await p.locator(`[data-testid="preflight-findings"][data-reach="${answer.reach}"]`).waitFor();
+    assert.equal(await p.getByTestId('preflight-verdict').count(), answer.key_refused ? 1 : 0, `${name}: the refusal banner only for a refused key`);
+    await p.locator(`[data-code="${answer.findings[0].code}"]`).waitFor();
+    assert.equal(await next.isEnabled(), goesOn, `${name}: Next ${goesOn ? 'enabled' : 'disabled'}`);
+    const codes = await p.locator('[data-code]').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')));
+    assert.equal(codes.includes('key.looks_valid'), !answer.settles.includes('key.looks_valid'), `${name}: "looks right" only where the provider did not refuse the key`);
+    // A refused key scrolls what to do into view; the others are looked at from the top.
+    if (!answer.key_refused) await p.evaluate(() => document.querySelector('.content').scrollTo({ top: 0 }));
+    await check(p, name, options);
+  }
+  await context.close();
+});
+
+test('key step pre-flight for Postmark: a Server token, and an Account token with its servers', async () => {
+  for (const [name, answer, options] of [['key-preflight-postmark-server', pmServer, {}], ['key-preflight-account-token', pmAccount, { dark: true, small: true }]]) {
+    const { p, context } = await page({ startup: { providers: [postmark] }, answer: core({ check_key: pmKeyOk, preflight_key: answer }) });
+    await p.getByRole('radio', { name: /Postmark/ }).check();
+    await p.getByRole('button', { name: 'Next' }).click();
+    await p.getByTestId('key-input').fill(PM_TOKEN);
+    await p.locator(`[data-code="${answer.findings[0].code}"]`).waitFor();
+    assert.equal(await p.locator('[data-code="postmark.token_kind"]').count(), 0, 'settled by Postmark\'s answer: no "make sure it is a Server token" beside it');
+    if (answer.key_refused) {
+      assert.match(await p.getByTestId('preflight-verdict').textContent(), /Postmark says this key cannot send mail/);
+      assert.match(await p.locator('[data-code="postmark.account_token"]').textContent(), /Production.*Staging/s, 'the servers it sees');
+      assert.equal(await p.getByRole('button', { name: 'Next' }).isDisabled(), true, 'a refused key does not go on');
+    } else {
+      assert.equal(await p.getByRole('button', { name: 'Next' }).isEnabled(), true);
+    }
+    await check(p, name, options);
+    if (answer.key_refused) {
+      await p.setViewportSize({ width: 720, height: 540 });
+      const fits = await p.evaluate(() => { const c = document.querySelector('.content'); return c.scrollWidth <= c.clientWidth; });
+      assert.ok(fits, 'the servers\' long dashboard links wrap: nothing is wider than the step at 720×540');
+      await p.setViewportSize({ width: 960, height: 700 });
+      await p.getByTestId('paste-another').click();
+      assert.equal(await p.getByTestId('key-input').inputValue(), '', 'the field is emptied for the Server token');
+      assert.equal(await p.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'key-input');
+    }
+    await context.close();
+  }
+});
+
 test('keychain step: the form, saving, saved, and a keychain that is not there', async () => {
   let save = never;
   const { p, context } = await wizardAt('keychain', { save_profile: () => save() });
@@ -252,6 +360,45 @@ test('DNS step: running, passed, passed with warnings, failed, could not check, 
   await p.getByTestId('dns-run').click();
   await p.getByTestId('dns-failure').waitFor();
   await check(p, 'dns-could-not-run');
+  await context.close();
+});
+
+test('Keychain and DNS steps with the records from SendGrid\'s API: nothing to paste', async () => {
+  const disagree = finding('api.provider_dns_disagree', 'warn', 'dkim', 'SendGrid marks s2._domainkey.example.com valid, but DNS disagrees', {
+    detail: "SendGrid's API marks the DKIM 2 record CNAME s2._domainkey.example.com → s2.domainkey.u1234.wl.sendgrid.net valid, but the DNS check found: s2._domainkey.example.com is not published. The provider checked it earlier; it has changed since, or this computer's resolver sees another answer.",
+    fix: ['Publish the record exactly as listed (the DNS finding shows it), then verify again.'],
+  });
+  const s2Missing = finding('dkim.cname_missing', 'fail', 'dkim', 's2._domainkey.example.com is not published', {
+    fix: ['Add the CNAME record SendGrid showed under Sender Authentication.'],
+    record: { type: 'CNAME', host: 's2._domainkey.example.com', value: 's2.domainkey.u1234.wl.sendgrid.net' },
+  });
+  const returnPathOk = finding('dns.record_ok', 'pass', 'dns', 'em1234.example.com points to u1234.wl.sendgrid.net');
+  const fromApi = (findings, verdict) => ({ ...dns(verdict, findings), records_from: 'sendgrid' });
+  let audit = fromApi([spfOk, dkimOk, returnPathOk, dmarcOk, dkim2Ok], 'passed');
+  const { p, calls, context } = await wizardAt('keychain', {
+    preflight_key: (args) => (args.request.domain ? sgWithRecords : sgAccepted),
+    audit_dns: () => audit,
+  });
+  await p.getByLabel('Sending domain').fill('example.com');
+  await p.getByLabel('From address').fill('news@example.com');
+  await p.getByRole('button', { name: 'Save' }).click();
+  await p.getByTestId('records-read').waitFor();
+  assert.match(await p.getByTestId('records-read').textContent(), /3 record\(s\) read from SendGrid's API/);
+  await check(p, 'keychain-saved-records', { small: true });
+  await p.getByRole('button', { name: 'Next' }).click();
+  await p.getByTestId('records-from').waitFor();
+  assert.equal(await p.getByTestId('records-from').textContent(), "Records from SendGrid's API — nothing to paste.");
+  const request = calls.filter((c) => c.command === 'audit_dns').at(-1).args.request;
+  assert.deepEqual(request.providerRecords, sgRecords, 'the records from the pre-flight go with the audit');
+  assert.equal(request.pasted, null);
+  await check(p, 'dns-records-from', { dark: true });
+
+  audit = fromApi([spfOk, dkimOk, returnPathOk, dmarcOk, s2Missing, disagree], 'failed');
+  await p.getByTestId('dns-run').click();
+  await p.locator('[data-testid="dns-summary"][data-verdict="failed"]').waitFor();
+  assert.equal(await p.locator('[data-section="dkim"] [data-code="api.provider_dns_disagree"]').count(), 1, 'the disagreement is listed with the DKIM findings');
+  await p.evaluate(() => document.querySelector('.content').scrollTo({ top: 0 }));
+  await check(p, 'dns-records-disagree', { small: true });
   await context.close();
 });
 
@@ -417,8 +564,8 @@ test('the whole wizard can be completed with the keyboard alone, ending on the h
   await p.getByRole('heading', { name: 'Sending domains', exact: true }).waitFor();
   assert.deepEqual(
     calls.map((c) => c.command).filter((c) => c !== 'check_key'),
-    ['startup', 'save_profile', 'audit_dns', 'smtp_check', 'record_checks', 'list_profiles'],
-    'every step ran its check once; Finish recorded them and read the profiles again',
+    ['startup', 'preflight_key', 'preflight_key', 'save_profile', 'audit_dns', 'smtp_check', 'record_checks', 'list_profiles'],
+    'every step ran its check once (the pre-flight for the key, then with the domain on saving); Finish recorded them and read the profiles again',
   );
   await context.close();
 });

@@ -3,7 +3,7 @@ import { render, screen, fireEvent } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import App from './App.svelte';
-import type { AppInfo, KeyCheckReport, Provider } from './lib/ipc';
+import type { AppInfo, KeyCheckReport, PreflightReport, Provider } from './lib/ipc';
 
 const info: AppInfo = {
   name: 'Inflowave Setup',
@@ -46,10 +46,21 @@ const report: KeyCheckReport = {
   findings: [{ code: 'key.trailing_newline', severity: 'warn', title: 'A line break was removed', detail: '', fix: [], area: 'key', offers: [] }],
 };
 
+/** The pre-flight's answer when no API can check the key: nothing to add. */
+const notCheckable: PreflightReport = {
+  provider: 'sendgrid',
+  ok: true,
+  reach: 'not_checkable',
+  key_refused: false,
+  findings: [],
+  settles: [],
+};
+
 const fake = vi.hoisted(() => ({
   startup: vi.fn(),
   listProviders: vi.fn(),
   checkKey: vi.fn(),
+  preflightKey: vi.fn(),
   saveProfile: vi.fn(),
   listProfiles: vi.fn(),
   removeProfile: vi.fn(),
@@ -66,6 +77,8 @@ vi.mock('./lib/ipc', () => ({ ipc: fake, IpcFailure: Error }));
 beforeEach(() => {
   fake.listProviders.mockResolvedValue([sendgrid]);
   fake.checkKey.mockResolvedValue(report);
+  fake.preflightKey.mockReset();
+  fake.preflightKey.mockResolvedValue(notCheckable);
   fake.saveProfile.mockReset();
   fake.listProfiles.mockResolvedValue({ profiles: [], summaries: [], findings: [] });
   // The app asks for its first screen in one call; here it is made of the per-part fakes above.
@@ -351,5 +364,133 @@ describe('home', () => {
     const history = screen.getByText('History (2)').closest('details');
     expect(history).toHaveTextContent('1 failing: dkim.missing');
     expect(history).toHaveTextContent('passed');
+  });
+});
+
+describe('key step: the provider pre-flight', () => {
+  const postmark: Provider = {
+    ...sendgrid,
+    id: 'postmark',
+    name: 'Postmark',
+    username: { kind: 'same_as_key', alternative: 'an SMTP Token: its access key as the username' },
+    key_rule: 'postmark_server_token',
+    key_label: 'Server API Token',
+    message_streams: true,
+  };
+  const token = '9d8c7b6a-5f4e-4d3c-a2b1-0f9e8d7c6b5a';
+  const f = (code: string, severity: 'pass' | 'warn' | 'fail', title: string, more: Partial<PreflightReport['findings'][number]> = {}) => ({
+    code, severity, title, detail: '', fix: [], area: 'key' as const, offers: [], ...more,
+  });
+  const tokenKind = f('postmark.token_kind', 'warn', 'Make sure this is a Server API Token, not the Account API Token');
+  const accountToken: PreflightReport = {
+    provider: 'postmark', ok: false, reach: 'checked', key_refused: true, settles: ['postmark.token_kind', 'key.looks_valid'],
+    findings: [f('postmark.account_token', 'fail', 'This is an Account API token, not a Server API token', {
+      detail: 'It sees 2 server(s): “Production” (Live); “Staging” (Sandbox).',
+      fix: ['Open Postmark → Servers → the server you send from → API Tokens, and copy its Server API Token.'],
+      offers: ['replace_key'],
+    })],
+  };
+
+  async function pasteOnKeyStep(provider: Provider, key: string) {
+    fake.listProviders.mockResolvedValue([provider]);
+    fake.checkKey.mockResolvedValue({ provider: provider.id, ok: true, masked: 'x…y', findings: [tokenKind, f('key.looks_valid', 'pass', 'The Server API Token looks right')] });
+    render(App);
+    await fireEvent.click(await screen.findByRole('radio', { name: new RegExp(provider.name) }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.paste(screen.getByTestId('key-input'), { clipboardData: { getData: () => key } });
+  }
+
+  it('asks the provider once the format check passes; a refused Account token stops the step and offers another paste', async () => {
+    fake.preflightKey.mockResolvedValue(accountToken);
+    try {
+      await pasteOnKeyStep(postmark, token);
+      await vi.waitFor(() => expect(screen.getByTestId('preflight-verdict')).toHaveTextContent('Postmark says this key cannot send mail'));
+      expect(fake.preflightKey).toHaveBeenCalledTimes(1);
+      expect(fake.preflightKey).toHaveBeenCalledWith(expect.objectContaining({ provider: 'postmark', key: token, username: null, domain: null }));
+      expect(document.querySelector('[data-code="postmark.account_token"]')).toHaveTextContent('Production');
+      // Settled by Postmark's answer: the format check's "make sure" and "looks right" are gone.
+      expect(document.querySelector('[data-code="postmark.token_kind"]')).toBeNull();
+      expect(document.querySelector('[data-code="key.looks_valid"]')).toBeNull();
+      expect(screen.getByRole('button', { name: 'Next' })).toBeDisabled();
+
+      await fireEvent.click(screen.getByTestId('paste-another'));
+      expect(screen.getByTestId<HTMLInputElement>('key-input').value).toBe('');
+      expect(screen.getByTestId('key-input')).toHaveFocus();
+      expect(screen.queryByTestId('preflight')).toBeNull();
+      expect(screen.getByRole('button', { name: 'Next' })).toBeDisabled();
+    } finally {
+      fake.listProviders.mockResolvedValue([sendgrid]);
+      fake.checkKey.mockResolvedValue(report);
+    }
+  });
+
+  it('"could not check" is a warning that never holds up Next', async () => {
+    fake.preflightKey.mockResolvedValue({
+      provider: 'sendgrid', ok: true, reach: 'could_not_check', key_refused: false, settles: [],
+      findings: [f('api.could_not_check', 'warn', "SendGrid's API could not check the key")],
+    });
+    await pasteOnKeyStep(sendgrid, 'SG.x');
+    await vi.waitFor(() => expect(screen.getByTestId('preflight-findings')).toHaveAttribute('data-reach', 'could_not_check'));
+    expect(document.querySelector('[data-code="api.could_not_check"]')).toBeInTheDocument();
+    expect(screen.queryByTestId('preflight-verdict')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Next' })).toBeEnabled();
+    fake.listProviders.mockResolvedValue([sendgrid]);
+    fake.checkKey.mockResolvedValue(report);
+  });
+
+  it('Next waits for a running pre-flight; Skip cancels it by its operation id and lets the admin go on', async () => {
+    fake.preflightKey.mockReturnValue(new Promise(() => {}));
+    fake.cancelOperation.mockResolvedValue(true);
+    await pasteOnKeyStep(sendgrid, 'SG.x');
+    await vi.waitFor(() => expect(screen.getByTestId('preflight-running')).toHaveTextContent("Asking SendGrid's API"));
+    expect(screen.getByRole('button', { name: 'Next' })).toBeDisabled();
+    await fireEvent.click(screen.getByTestId('preflight-skip'));
+    const operation = (fake.preflightKey.mock.calls[0]?.[0] as { operation: string }).operation;
+    expect(fake.cancelOperation).toHaveBeenCalledWith(operation);
+    expect(screen.getByTestId('preflight-skipped')).toHaveTextContent('SendGrid was not asked');
+    expect(screen.getByRole('button', { name: 'Next' })).toBeEnabled();
+    fake.listProviders.mockResolvedValue([sendgrid]);
+    fake.checkKey.mockResolvedValue(report);
+  });
+
+  it('asks again with the domain when saving; the records stay for the DNS step, the key does not', async () => {
+    const key = 'SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij-_01234';
+    const accepted: PreflightReport = {
+      provider: 'sendgrid', ok: true, reach: 'checked', key_refused: false, settles: [],
+      findings: [f('sendgrid.mail_send_allowed', 'pass', 'SendGrid accepts the key, and it may send mail')],
+    };
+    const records = {
+      provider: 'sendgrid', domain: 'example.com', valid: true,
+      records: [{ label: 'DKIM 1', type: 'CNAME', host: 's1._domainkey.example.com', value: 's1.domainkey.u7.wl.sendgrid.net', valid: true }],
+    };
+    fake.preflightKey.mockImplementation((request: { domain: string | null }) =>
+      Promise.resolve(
+        request.domain === null
+          ? accepted
+          : { ...accepted, records, findings: [...accepted.findings, f('sendgrid.domain_auth_valid', 'pass', "SendGrid marks example.com's domain authentication valid")] },
+      ),
+    );
+    fake.saveProfile.mockResolvedValue({
+      ok: true,
+      masked_key: 'SG.ab…1234',
+      profile: { name: 'example.com', provider: 'sendgrid', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] },
+      findings: [],
+    });
+    render(App);
+    await fireEvent.click(await screen.findByRole('radio', { name: /SendGrid/ }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.paste(screen.getByTestId('key-input'), { clipboardData: { getData: () => key } });
+    await vi.waitFor(() => expect(document.querySelector('[data-code="sendgrid.mail_send_allowed"]')).toBeInTheDocument());
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.input(screen.getByLabelText('Sending domain'), { target: { value: 'example.com' } });
+    await fireEvent.input(screen.getByLabelText('From address'), { target: { value: 'news@example.com' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await vi.waitFor(() => expect(screen.getByTestId('records-read')).toHaveTextContent("1 record(s) read from SendGrid's API"));
+    expect(fake.preflightKey).toHaveBeenLastCalledWith(expect.objectContaining({ key, domain: 'example.com', stream: null }));
+    expect(document.querySelector('[data-code="sendgrid.domain_auth_valid"]')).toBeInTheDocument();
+    // Only what the Key step did not show already.
+    expect(screen.getByTestId('provider-records').querySelector('[data-code="sendgrid.mail_send_allowed"]')).toBeNull();
+    expect(document.body.innerHTML).not.toContain(key.slice(3, 40));
+    expect(screen.getByRole('button', { name: 'Next' })).toBeEnabled();
   });
 });

@@ -108,8 +108,7 @@ impl ProviderRecords {
                     f.severity == Severity::Fail
                         && f.record.as_ref().is_some_and(|rec| normal_host(&rec.host) == r.host)
                 })?;
-                Some(
-                    Finding::warn(
+                let mut disagree = Finding::warn(
                         "api.provider_dns_disagree",
                         format!("{provider_name} marks {} valid, but DNS disagrees", r.host),
                         format!(
@@ -119,8 +118,10 @@ impl ProviderRecords {
                             r.label, r.rtype, r.host, r.value, broken.title
                         ),
                     )
-                    .step("Publish the record exactly as listed (the DNS finding shows it), then verify again."),
-                )
+                    .step("Publish the record exactly as listed (the DNS finding shows it), then verify again.");
+                // Shown beside the DNS finding it contradicts (the DKIM section for s2._domainkey).
+                disagree.area = broken.area;
+                Some(disagree)
             })
             .collect()
     }
@@ -334,7 +335,7 @@ mod tests {
     #[test]
     fn a_record_the_provider_marks_valid_but_dns_lacks_is_a_disagreement() {
         let dns = vec![
-            Finding::fail("dns.record_missing", "s2 missing", "d").record(
+            Finding::fail("dkim.cname_missing", "s2 missing", "d").record(
                 "CNAME",
                 "S2._domainkey.example.com.",
                 "x",
@@ -355,6 +356,11 @@ mod tests {
         assert_eq!(found[0].code, "api.provider_dns_disagree");
         assert!(found[0].title.contains("s2._domainkey.example.com"));
         assert!(found[0].detail.contains("s2 missing"));
+        assert_eq!(
+            found[0].area,
+            crate::finding::Area::Dkim,
+            "listed with the DNS finding it contradicts"
+        );
         assert!(sendgrid_records().disagreements("SendGrid", &[]).is_empty());
     }
 

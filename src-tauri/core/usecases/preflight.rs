@@ -46,7 +46,8 @@ pub struct PreflightReport {
     pub findings: Vec<Finding>,
     /// Codes of the format check ([`super::check_key`]) this answer settles, which the window and
     /// the CLI no longer show beside it: `postmark.token_kind` ("make sure this is a Server
-    /// token") once Postmark's API has said which kind the token is.
+    /// token") once Postmark's API has said which kind the token is, and `key.looks_valid` ("the
+    /// key looks right") once the provider has refused the key.
     pub settles: Vec<String>,
     /// The provider's records for the domain, for the DNS step (as if pasted).
     #[ts(optional)]
@@ -98,16 +99,21 @@ pub(super) async fn ask(
         .findings
         .iter()
         .any(|f| f.code == "postmark.server_token" || f.code == "postmark.account_token");
+    let key_refused = preflight.key_refused();
+    let mut settles = Vec::new();
+    if kind_proven {
+        settles.push("postmark.token_kind".to_owned());
+    }
+    if key_refused {
+        // "Looks right" beside the provider's own refusal would contradict it.
+        settles.push("key.looks_valid".to_owned());
+    }
     Ok(PreflightReport {
-        settles: if kind_proven {
-            vec!["postmark.token_kind".to_owned()]
-        } else {
-            Vec::new()
-        },
+        settles,
         provider: provider.id.to_owned(),
         ok: crate::finding::all_passed(&preflight.findings),
         reach: preflight.reach,
-        key_refused: preflight.key_refused(),
+        key_refused,
         findings: preflight.findings,
         records: preflight.records,
     })

@@ -3,7 +3,7 @@
 // operation is running, so that going Back and Next keeps the results. Sections, stages and their
 // labels, and what to offer next to a finding all come from the core's data.
 import type { Errors } from './errors.svelte';
-import type { Action, AppInfo, Area, DnsReport, Finding, Ipc, ProbeReport, SendReport, Severity, Stage, StageInfo } from './ipc';
+import type { Action, AppInfo, Area, DnsReport, Finding, Ipc, ProbeReport, ProviderRecords, SendReport, Severity, Stage, StageInfo } from './ipc';
 
 let operations = 0;
 /** A fresh id for a cancellable operation. */
@@ -69,6 +69,8 @@ export class DnsCheck {
     private readonly profile: () => string | null,
     private readonly info: () => AppInfo | null,
     private readonly errors: Errors,
+    /** The provider's records for the domain from the Key step's pre-flight, checked when nothing is pasted. */
+    readonly providerRecords: () => ProviderRecords | null = () => null,
   ) {}
 
   /** Why the audit could not run, if it could not. */
@@ -119,6 +121,7 @@ export class DnsCheck {
         pasted: this.pasted.trim() === '' ? null : this.pasted,
         selectors: this.selectors.split(/[\s,]+/).filter((s) => s !== ''),
         returnPath: this.returnPath.trim() === '' ? null : this.returnPath.trim(),
+        providerRecords: this.pasted.trim() === '' ? (this.providerRecords() ?? undefined) : undefined,
         operation,
       });
       if (this.operation === operation) this.audit = audit;

@@ -1,7 +1,8 @@
 // Wizard state: which step is showing, what was chosen, and what the core reported. No rules live
 // here — validation results come from the Rust core through `ipc`.
-import type { AppInfo, Finding, Ipc, ProfileSummary, KeyCheckReport, Profile, Provider, SaveProfileReply, WizardStep } from './ipc';
+import type { AppInfo, Finding, Ipc, ProfileSummary, KeyCheckReport, Profile, Provider, ProviderRecords, SaveProfileReply, WizardStep } from './ipc';
 import { DnsCheck, SmtpTest } from './checks.svelte';
+import { KeyPreflight } from './preflight.svelte';
 import { Errors } from './errors.svelte';
 import { KeyRotation } from './home.svelte';
 
@@ -15,6 +16,9 @@ export class Wizard {
   keyReport = $state<KeyCheckReport | null>(null);
   /** The key exactly as pasted, until it is saved; then cleared for good. */
   key = $state('');
+  /** Counts edits of the key and username, so an answer is known to be about what is there now
+   *  without keeping another copy of the key. */
+  keyEdits = $state(0);
   /** The username field, for providers where the admin supplies one. */
   username = $state('');
   /** The result of saving the profile: the webview only ever holds the masked key after this. */
@@ -32,6 +36,9 @@ export class Wizard {
   /** Replacing a saved profile's key (home screen, or the Test message step when the provider
    *  refused the key). */
   readonly rotation: KeyRotation;
+  /** What the provider's API said about the key (Key step) and its records for the domain (Keychain
+   *  step). Only the reports are kept: they hold no secret. */
+  readonly preflight: KeyPreflight;
 
   constructor(
     private readonly ipc: Ipc,
@@ -40,7 +47,8 @@ export class Wizard {
   ) {
     const profile = () => this.savedProfile?.name ?? null;
     const info = () => this.info;
-    this.dns = new DnsCheck(ipc, profile, info, errors);
+    this.preflight = new KeyPreflight(ipc, errors);
+    this.dns = new DnsCheck(ipc, profile, info, errors, () => this.providerRecords);
     this.smtp = new SmtpTest(ipc, profile, info, errors);
     this.rotation = new KeyRotation(ipc, errors);
   }
@@ -54,6 +62,15 @@ export class Wizard {
   savedProfile = $derived(this.saved?.ok === true ? (this.saved.profile ?? null) : null);
 
   provider = $derived(this.providers.find((p) => p.id === this.providerId) ?? null);
+
+  /** The provider's records for the saved profile's domain (from the pre-flight), for the DNS step. */
+  get providerRecords(): ProviderRecords | null {
+    const records = this.preflight.records;
+    const domain = this.savedProfile?.domain;
+    if (!records || !domain) return null;
+    const bare = (name: string) => name.trim().replace(/\.$/, '').toLowerCase();
+    return bare(records.domain) === bare(domain) ? records : null;
+  }
 
   async load(): Promise<void> {
     try {
@@ -75,8 +92,12 @@ export class Wizard {
   get canAdvance(): boolean {
     const id = this.steps[this.current]?.id;
     if (id === 'provider') return this.provider?.supported === true;
-    if (id === 'key') return this.keyReport?.ok === true || this.saved?.ok === true;
-    if (id === 'keychain') return this.saved?.ok === true;
+    // A running pre-flight is waited for (or skipped with its Cancel); a key the provider refused does
+    // not go on: another one is pasted. "Could not check" does not hold anything up.
+    if (id === 'key') {
+      return this.saved?.ok === true || (this.keyReport?.ok === true && !this.preflight.key.running && !this.preflight.refused);
+    }
+    if (id === 'keychain') return this.saved?.ok === true && !this.preflight.domain.running;
     if (id === 'dns') return this.dns.finished;
     if (id === 'test') return this.running === false && (this.smtp.signIn !== null || this.smtp.sent !== null);
     return !this.finishing;
@@ -141,6 +162,8 @@ export class Wizard {
     if (id !== this.providerId) {
       this.keyReport = null;
       this.key = '';
+      this.keyEdits += 1;
+      this.preflight.reset();
       this.username = '';
       this.saved = null;
       this.resetChecks();
@@ -160,9 +183,11 @@ export class Wizard {
     this.current = 0;
     this.providerId = null;
     this.key = '';
+    this.keyEdits += 1;
     this.username = '';
     this.keyReport = null;
     this.saved = null;
+    this.preflight.reset();
     this.resetChecks();
   }
 
@@ -195,7 +220,8 @@ export class Wizard {
     }
   }
 
-  /** Records a save; on success the pasted key is dropped from the webview. */
+  /** Records a save; on success the pasted key is dropped from the webview (the pre-flight's reports
+   *  stay: they hold no secret). */
   recordSave(reply: SaveProfileReply): void {
     this.saved = reply;
     if (reply.ok) {

@@ -28,6 +28,8 @@ import type { Startup } from './bindings/Startup';
 import type { RotateKeyRequest } from './bindings/RotateKeyRequest';
 import type { EditProfileRequest } from './bindings/EditProfileRequest';
 import type { Profile as SavedProfile } from './bindings/Profile';
+import type { PreflightRequest } from './bindings/PreflightRequest';
+import type { PreflightReport } from './bindings/PreflightReport';
 
 export type {
   AppInfo,
@@ -65,6 +67,10 @@ export type { Action } from './bindings/Action';
 export type { DnsRecordFix } from './bindings/DnsRecordFix';
 export type { PortProbe } from './bindings/PortProbe';
 export type { TranscriptLine } from './bindings/TranscriptLine';
+export type { PreflightRequest, PreflightReport };
+export type { ProviderRecords } from './bindings/ProviderRecords';
+export type { ProviderRecord } from './bindings/ProviderRecord';
+export type { Reach } from './bindings/Reach';
 
 /** A command failed; `code` is stable (see docs/findings.md), `message` is for people, and `finding`
  *  (when the core gave one) says why with its fix. */
@@ -119,6 +125,9 @@ export const ipc = {
   },
   listProviders: () => call<Provider[]>('list_providers'),
   checkKey: (request: CheckKeyRequest) => call<KeyCheckReport>('check_key', { request }),
+  /** The pre-flight: what the provider's own API says about the pasted key (and its records for the
+   *  domain, when one is given). Time-boxed by the core; `cancelOperation(request.operation)` stops it. */
+  preflightKey: (request: PreflightRequest) => call<PreflightReport>('preflight_key', { request }),
   saveProfile: (request: SaveProfileRequest) => call<SaveProfileReply>('save_profile', { request }),
   listProfiles: () => call<ProfileList>('list_profiles'),
   removeProfile: (name: string) => call<RemoveProfileReply>('remove_profile', { name }),

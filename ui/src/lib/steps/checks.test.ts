@@ -4,7 +4,7 @@ import { render, screen, fireEvent, within } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { Wizard } from '../wizard.svelte';
-import type { AppInfo, DnsReport, Finding, Ipc, ProbeReport, Profile, SendReport, Stage } from '../ipc';
+import type { AppInfo, DnsReport, Finding, Ipc, PreflightReport, ProbeReport, Profile, Provider, ProviderRecords, SendReport, Stage } from '../ipc';
 import DnsStep from './DnsStep.svelte';
 import TestStep from './TestStep.svelte';
 import DoneStep from './DoneStep.svelte';
@@ -37,6 +37,7 @@ function fakeIpc(overrides: Partial<Ipc> = {}): Ipc {
     startup: vi.fn(),
     listProviders: vi.fn(),
     checkKey: vi.fn(),
+    preflightKey: vi.fn(),
     saveProfile: vi.fn(),
     listProfiles: vi.fn(),
     removeProfile: vi.fn(),
@@ -175,6 +176,44 @@ describe('DNS step', () => {
     expect(ipc.auditDns).toHaveBeenLastCalledWith(expect.objectContaining({ pasted: 'CNAME em1234.nodmarc.test u1234.wl.sendgrid.net' }));
     await vi.waitFor(() => expect(screen.getByTestId('propagation')).toHaveTextContent('Still propagating'));
     expect(ipc.auditDns).toHaveBeenCalledTimes(2);
+  });
+
+  it('checks the provider\'s records from the pre-flight when nothing is pasted, and says where they came from', async () => {
+    const records: ProviderRecords = {
+      provider: 'sendgrid',
+      domain: 'nodmarc.test',
+      valid: true,
+      records: [{ label: 'DKIM 2', type: 'CNAME', host: 's2._domainkey.nodmarc.test', value: 's2.domainkey.u7.wl.sendgrid.net', valid: true }],
+    };
+    const disagree: Finding = {
+      code: 'api.provider_dns_disagree', severity: 'warn', area: 'dkim', title: 'SendGrid marks s2._domainkey.nodmarc.test valid, but DNS disagrees', detail: '', fix: [], offers: [],
+    };
+    const checked: DnsReport = { ...noDmarc, records_from: 'sendgrid', findings: [...noDmarc.findings, disagree] };
+    const answer = (domain: string): PreflightReport => ({
+      provider: 'sendgrid', ok: true, reach: 'checked', key_refused: false, findings: [], settles: [], records: { ...records, domain },
+    });
+    const ipc = fakeIpc({ auditDns: vi.fn().mockResolvedValue(checked), preflightKey: vi.fn().mockResolvedValue(answer('nodmarc.test')) });
+    const wizard = savedWizard(ipc);
+    wizard.providers = [{ id: 'sendgrid', name: 'SendGrid' } as Provider];
+    wizard.providerId = 'sendgrid';
+    await wizard.preflight.domain.run({ provider: 'sendgrid', key: 'SG.x', username: null, domain: 'nodmarc.test' });
+    render(DnsStep, { wizard });
+    await vi.waitFor(() => expect(screen.getByTestId('records-from')).toHaveTextContent("Records from SendGrid's API — nothing to paste."));
+    expect(ipc.auditDns).toHaveBeenLastCalledWith(expect.objectContaining({ pasted: null, providerRecords: { ...records } }));
+    // The disagreement is listed with the DKIM findings, like the others.
+    expect(document.querySelector('[data-section="dkim"] [data-code="api.provider_dns_disagree"]')).toBeInTheDocument();
+
+    // A pasted table is checked instead.
+    wizard.dns.pasted = 'CNAME em1234.nodmarc.test u1234.wl.sendgrid.net';
+    await fireEvent.click(screen.getByRole('button', { name: 'Check again' }));
+    expect(vi.mocked(ipc.auditDns).mock.lastCall?.[0].providerRecords).toBeUndefined();
+
+    // Records for another domain are never sent with this profile's audit.
+    vi.mocked(ipc.preflightKey).mockResolvedValue(answer('other.test'));
+    await wizard.preflight.domain.run({ provider: 'sendgrid', key: 'SG.x', username: null, domain: 'other.test' });
+    wizard.dns.pasted = '';
+    await fireEvent.click(screen.getByRole('button', { name: 'Check again' }));
+    expect(vi.mocked(ipc.auditDns).mock.lastCall?.[0].providerRecords).toBeUndefined();
   });
 
   it('Cancel stops the running audit by its operation id and says so', async () => {

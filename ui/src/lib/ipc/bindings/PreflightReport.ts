@@ -22,7 +22,8 @@ key_refused: boolean, findings: Array<Finding>,
 /**
  * Codes of the format check ([`super::check_key`]) this answer settles, which the window and
  * the CLI no longer show beside it: `postmark.token_kind` ("make sure this is a Server
- * token") once Postmark's API has said which kind the token is.
+ * token") once Postmark's API has said which kind the token is, and `key.looks_valid` ("the
+ * key looks right") once the provider has refused the key.
  */
 settles: Array<string>, 
 /**
