@@ -192,6 +192,9 @@ pub struct Provider {
     pub limits: &'static [Limit],
     /// Whether the provider routes by message stream (`X-PM-Message-Stream`): the stream id field.
     pub message_streams: bool,
+    /// Whether the provider's own HTTPS API can tell what a key is (the pre-flight,
+    /// [`crate::provider_api::ask_provider`]); without one only the sign-in check proves the key.
+    pub api_check: bool,
     /// `false` for entries listed only to explain why SMTP with a static key does not fit them.
     pub supported: bool,
     /// An honest note shown with the entry (e.g. OAuth needed).
@@ -277,6 +280,7 @@ pub static PROVIDERS: &[Provider] = &[
             Limit { label: "Essentials plan", value: "from 50,000 messages a month" },
         ],
         message_streams: false,
+        api_check: true,
         supported: true,
         note: Some("Always connect by host name: SendGrid rotates the IPs behind smtp.sendgrid.net without notice."),
     },
@@ -315,6 +319,7 @@ pub static PROVIDERS: &[Provider] = &[
             value: "the default transactional stream unless X-PM-Message-Stream names another",
         }],
         message_streams: true,
+        api_check: true,
         supported: true,
         note: None,
     },
@@ -350,6 +355,7 @@ pub static PROVIDERS: &[Provider] = &[
         }),
         limits: &[],
         message_streams: true,
+        api_check: true,
         supported: true,
         note: None,
     },
@@ -389,6 +395,7 @@ pub static PROVIDERS: &[Provider] = &[
         }),
         limits: &[],
         message_streams: false,
+        api_check: true,
         supported: true,
         note: None,
     },
@@ -429,6 +436,7 @@ pub static PROVIDERS: &[Provider] = &[
         }),
         limits: &[Limit { label: "New accounts", value: "sandbox: verified recipients only, 200 messages a day" }],
         message_streams: false,
+        api_check: false,
         supported: true,
         note: None,
     },
@@ -463,6 +471,7 @@ pub static PROVIDERS: &[Provider] = &[
         }),
         limits: &[Limit { label: "Free plan", value: "300 messages a day" }],
         message_streams: false,
+        api_check: true,
         supported: true,
         note: None,
     },
@@ -497,6 +506,7 @@ pub static PROVIDERS: &[Provider] = &[
         }),
         limits: &[],
         message_streams: false,
+        api_check: true,
         supported: true,
         note: None,
     },
@@ -523,6 +533,7 @@ pub static PROVIDERS: &[Provider] = &[
         }),
         limits: &[],
         message_streams: false,
+        api_check: false,
         supported: true,
         note: None,
     },
@@ -556,6 +567,7 @@ pub static PROVIDERS: &[Provider] = &[
         }),
         limits: &[],
         message_streams: false,
+        api_check: false,
         supported: true,
         note: None,
     },
@@ -574,6 +586,7 @@ pub static PROVIDERS: &[Provider] = &[
         links: None,
         limits: &[],
         message_streams: false,
+        api_check: false,
         supported: true,
         note: None,
     },
@@ -592,6 +605,7 @@ pub static PROVIDERS: &[Provider] = &[
         links: None,
         limits: &[Limit { label: "Sending limit", value: "10,000 recipients a day per mailbox" }],
         message_streams: false,
+        api_check: false,
         supported: false,
         note: Some(
             "Microsoft is retiring basic SMTP AUTH in favour of OAuth, and its mailbox limits are far below \
@@ -613,6 +627,7 @@ pub static PROVIDERS: &[Provider] = &[
         links: None,
         limits: &[Limit { label: "Sending limit", value: "2,000 messages a day (Workspace), 500 (personal)" }],
         message_streams: false,
+        api_check: false,
         supported: false,
         note: Some(
             "Google needs OAuth or an app password and caps daily sending far below bulk volumes. Use a \

@@ -25,7 +25,7 @@ export const sendgrid = {
   ports: [{ port: 587, tls: 'starttls' }, { port: 465, tls: 'implicit' }],
   username: { kind: 'literal', value: 'apikey' }, key_rule: 'sendgrid_api_key', key_label: 'API key',
   key_hint: 'Settings → API Keys → Create API Key.', why: 'The username is the literal word apikey.',
-  dns: [], links: null, limits: [{ label: 'Messages per SMTP connection', value: '5,000' }], message_streams: false, supported: true, note: null,
+  dns: [], links: null, limits: [{ label: 'Messages per SMTP connection', value: '5,000' }], message_streams: false, api_check: true, supported: true, note: null,
 };
 export const postmark = {
   ...sendgrid, id: 'postmark', name: 'Postmark', best_for: 'Transactional mail with strict reputation isolation.',
@@ -39,7 +39,7 @@ export const postmark = {
 export const custom = {
   ...sendgrid, id: 'custom', name: 'Custom SMTP', best_for: 'Any other relay that takes a username and password.',
   hosts: [], ports: [{ port: 587, tls: 'starttls' }, { port: 465, tls: 'implicit' }],
-  username: { kind: 'supplied', hint: 'the relay account' }, key_rule: 'generic', key_label: 'Password', why: null, limits: [], note: null,
+  username: { kind: 'supplied', hint: 'the relay account' }, key_rule: 'generic', key_label: 'Password', why: null, limits: [], note: null, api_check: false,
 };
 export const providers = [sendgrid, postmark, custom];
 

@@ -35,6 +35,7 @@ const sendgrid: Provider = {
   links: null,
   limits: [],
   message_streams: false,
+  api_check: true,
   supported: true,
   note: null,
 };

@@ -217,6 +217,12 @@ pub async fn ask(
 
 /// Asks the provider's API about `subject.key` (and the domain's records), with `client`.
 pub async fn ask_provider(client: &ApiClient, subject: &Subject<'_>) -> Preflight {
+    if !subject.provider.api_check {
+        return not_checkable(format!(
+            "{} has no API that can check this key; the sign-in check will.",
+            subject.provider.name
+        ));
+    }
     match subject.provider.id {
         "sendgrid" => sendgrid::preflight(client, subject).await,
         "postmark" | "postmark-broadcasts" => postmark::preflight(client, subject).await,
@@ -329,6 +335,48 @@ mod tests {
                 record("DKIM 2", "s2._domainkey.example.com", true),
                 record("Return path", "em1.example.com", false),
             ],
+        }
+    }
+
+    /// The catalogue's `api_check` (which the window reads to offer the pre-flight at all) and
+    /// the dispatch agree: a provider without it is never asked, with no network involved.
+    #[tokio::test]
+    async fn providers_without_an_api_check_are_not_asked() {
+        let tls = crate::smtp::session::TlsSetup::new(None).expect("system trust");
+        let client = ApiClient::new(
+            &tls,
+            std::time::Duration::from_secs(1),
+            tokio_util::sync::CancellationToken::new(),
+        )
+        .expect("client");
+        let key = SecretKey::new("not-a-real-key".to_owned());
+        let mut without = 0;
+        for provider in crate::catalogue::PROVIDERS.iter().filter(|p| !p.api_check) {
+            let subject = Subject {
+                provider,
+                key: &key,
+                username: None,
+                domain: Some("example.com"),
+                stream: None,
+                records_wanted: false,
+            };
+            let asked = ask_provider(&client, &subject).await;
+            assert_eq!(asked.reach, Reach::NotCheckable, "{}", provider.id);
+            without += 1;
+        }
+        assert!(without > 0);
+        for id in [
+            "sendgrid",
+            "postmark",
+            "postmark-broadcasts",
+            "mailgun",
+            "resend",
+            "brevo",
+        ] {
+            assert!(
+                crate::catalogue::provider(id).is_some_and(|p| p.api_check),
+                "{id}"
+            );
         }
     }
 

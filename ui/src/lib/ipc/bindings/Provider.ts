@@ -44,6 +44,11 @@ why: string | null, dns: Array<DnsRequirement>, links: Links | null, limits: Arr
  */
 message_streams: boolean, 
 /**
+ * Whether the provider's own HTTPS API can tell what a key is (the pre-flight,
+ * [`crate::provider_api::ask_provider`]); without one only the sign-in check proves the key.
+ */
+api_check: boolean, 
+/**
  * `false` for entries listed only to explain why SMTP with a static key does not fit them.
  */
 supported: boolean, 
