@@ -156,9 +156,18 @@ async function emitStages(p, channel, stages) {
   }
 }
 
-/** Reference image (light; dark and 720×540 when asked), axe light and dark, Next in view. */
+/** The window speaks to people, not to a terminal: no command-line flag (`--profile`) in its text. */
+async function noCommandLineFlags(p, name) {
+  const text = await p.evaluate(() => document.body.innerText);
+  const flag = text.match(/(^|[\s("'`])--[a-z][a-z-]*/m);
+  assert.equal(flag, null, `${name}: the window's text holds a command-line flag: ${flag?.[0]}`);
+}
+
+/** Reference image (light; dark and 720×540 when asked), axe light and dark, Next in view, no
+ *  command-line flag in the text. */
 async function check(p, name, { dark = false, small = false, wizard = true } = {}) {
   await matchesReference(p, name);
+  await noCommandLineFlags(p, name);
   if (wizard) await actionVisible(p, name);
   await noViolations(p, `${name} (light)`);
   await p.emulateMedia({ colorScheme: 'dark' });
