@@ -103,6 +103,7 @@ pub fn run(args: Args) -> u8 {
         selectors: args.dkim_selectors,
         return_path: args.return_path,
         provider_records: None,
+        progress: None,
         settings: CheckSettings {
             dns_server: args.dns_server,
             ..CheckSettings::default()

@@ -12,6 +12,16 @@ use tokio::sync::OnceCell;
 use super::resolver::{Answer, DnsResolver, ResolverError, ResolverSettings, Value};
 use crate::finding::Finding;
 
+tokio::task_local! {
+    /// The record (its progress id) whose check is running: its notes are reported with it.
+    static RECORD: String;
+}
+
+/// Runs `check` as the check of the record `id`: the notes its lookups leave belong to that record.
+pub(crate) async fn for_record<F: std::future::Future>(id: String, check: F) -> F::Output {
+    RECORD.scope(id, check).await
+}
+
 /// One audit's shared state: the resolver, the authoritative servers (found once), notes.
 pub(crate) struct AuditContext {
     pub(crate) resolver: DnsResolver,
@@ -19,7 +29,8 @@ pub(crate) struct AuditContext {
     pub(crate) domain: String,
     pub(crate) authoritative_port: u16,
     pub(crate) authoritative: OnceCell<Option<DnsResolver>>,
-    pub(crate) notes: Mutex<Vec<Finding>>,
+    /// Notes left by lookups, with the record whose check made them (`None`: no record's).
+    pub(crate) notes: Mutex<Vec<(Option<String>, Finding)>>,
 }
 
 impl AuditContext {
@@ -142,9 +153,22 @@ impl AuditContext {
     }
 
     fn note(&self, note: Finding) {
+        let record = RECORD.try_with(Clone::clone).ok();
         if let Ok(mut notes) = self.notes.lock() {
-            notes.push(note);
+            notes.push((record, note));
         }
+    }
+
+    /// Takes the notes left by the checks of record `id` (`None`: by no record's check).
+    pub(crate) fn take_notes(&self, id: Option<&str>) -> Vec<Finding> {
+        let Ok(mut notes) = self.notes.lock() else {
+            return Vec::new();
+        };
+        let (taken, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut *notes)
+            .into_iter()
+            .partition(|(r, _)| r.as_deref() == id);
+        *notes = kept;
+        taken.into_iter().map(|(_, n)| n).collect()
     }
 }
 

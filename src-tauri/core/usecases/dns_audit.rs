@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
 use crate::catalogue;
-use crate::dns::{self, records_table, DnsAudit};
+use crate::dns::{self, records_table, DnsAudit, ProgressSink};
 use crate::finding::{all_passed, Finding, Verdict};
 use crate::profiles::requests::audit_request;
 use crate::provider_api::ProviderRecords;
@@ -37,6 +37,8 @@ pub struct AuditDns {
     /// The records the provider's API listed (the pre-flight's), checked when nothing is pasted.
     pub provider_records: Option<ProviderRecords>,
     pub settings: CheckSettings,
+    /// Where to tell each record's verdict as it lands (the window's live list); `None`: nowhere.
+    pub progress: Option<ProgressSink>,
 }
 
 /// The audit and its verdict: ready, not ready, or could not be checked (DNS did not answer).
@@ -104,7 +106,7 @@ pub async fn audit_dns(
     let outcome = tokio::select! {
         biased;
         () = cancel.cancelled() => return Err(cancelled("dns.cancelled", "DNS check")),
-        outcome = dns::audit(&audit, &options) => outcome,
+        outcome = dns::audit_with_progress(&audit, &options, request.progress.as_ref()) => outcome,
     };
     let mut audit = outcome.map_err(|e| e.to_finding())?;
     if let Some(records) = &from_provider {
