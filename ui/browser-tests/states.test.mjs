@@ -41,7 +41,7 @@ const rpOk = finding('dns.record_ok', 'pass', 'dns', 'em1234.example.com points 
 const planned = [
   { id: 'dkim:s1', area: 'dkim', kind: 'CNAME', host: 's1._domainkey.example.com', purpose: 'DKIM key, published by SendGrid' },
   { id: 'dkim:s2', area: 'dkim', kind: 'CNAME', host: 's2._domainkey.example.com', purpose: 'DKIM key, published by SendGrid' },
-  { id: 'dkim:m1', area: 'dkim', kind: 'TXT', host: 'm1._domainkey.example.com', purpose: "DKIM key of SendGrid's manual set-up" },
+  { id: 'dkim:m1', area: 'dkim', kind: 'TXT', host: 'm1._domainkey.example.com', purpose: "DKIM key for SendGrid's manual security" },
   { id: 'return_path:em1234.example.com', area: 'dns', kind: 'CNAME', host: 'em1234.example.com', purpose: "Return path: where SPF is checked for SendGrid's mail" },
   { id: 'spf', area: 'spf', kind: 'TXT', host: 'example.com', purpose: 'SPF: the servers allowed to send as your domain' },
   { id: 'dmarc', area: 'dmarc', kind: 'TXT', host: '_dmarc.example.com', purpose: 'DMARC: what receivers do with mail that fails' },

@@ -114,7 +114,7 @@ pub(crate) fn announce(plan: &CheckPlan<'_>, domain: &str, provider: &str) -> Ve
     for d in &plan.dkim {
         let host = format!("{}._domainkey.{domain}", d.selector);
         let (kind, purpose) = match (d.cname_into, d.manual_alternative) {
-            (_, true) => ("TXT", format!("DKIM key of {provider}'s manual set-up")),
+            (_, true) => ("TXT", format!("DKIM key for {provider}'s manual security")),
             (Some(_), false) => ("CNAME", format!("DKIM key, published by {provider}")),
             (None, false) => ("TXT", "DKIM key that signs your mail".to_owned()),
         };
