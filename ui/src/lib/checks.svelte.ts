@@ -123,6 +123,8 @@ export class DnsCheck {
   returnPath = $state('');
   /** The running audit's records, as the core announces them and their results land. */
   live = $state<RecordRow[]>([]);
+  /** How many progress events the last run received (the plan and one per record). */
+  received = $state(0);
   private operation: string | null = null;
 
   constructor(
@@ -183,6 +185,7 @@ export class DnsCheck {
     const operation = operationId('dns');
     this.operation = operation;
     this.live = [];
+    this.received = 0;
     this.running = true;
     this.cancelled = false;
     this.errors.clear('dns');
@@ -196,7 +199,9 @@ export class DnsCheck {
           operation,
         },
         (event) => {
-          if (this.operation === operation) this.live = applyProgress(this.live, event);
+          if (this.operation !== operation) return;
+          this.live = applyProgress(this.live, event);
+          this.received += 1;
         },
       );
       if (this.operation === operation) this.audit = audit;

@@ -211,6 +211,7 @@ describe('DNS step', () => {
     onProgress({ event: 'checked', id: 'spf', in_use: true, findings: [spfOk] });
     await tick();
     const live = Array.from(results.querySelectorAll('[data-record]')).map((el) => el.outerHTML);
+    expect(results).toHaveAttribute('data-events', '5');
     audit.resolve(noDmarc);
     await vi.waitFor(() => expect(screen.getByTestId('dns-summary')).toHaveTextContent('not ready'));
     // The final report's rows are the live ones, in the same place.
