@@ -348,10 +348,66 @@ impl<'p, 'r> Landing<'p, 'r> {
         }
     }
 
-    /// Which DKIM set-up the domain uses, once every selector answered.
+    /// Which DKIM set-up the domain uses, as soon as it is known: at once without DKIM-by-CNAME,
+    /// on the first selector that is a CNAME into the provider (automated security), else once
+    /// every selector answered.
     fn security(&self) -> Option<DkimSecurity> {
+        if self.plan.cname_provider.is_none() || self.dkims.iter().flatten().any(|d| d.via_cname) {
+            return Some(DkimSecurity::Automated);
+        }
         let all: Option<Vec<&DkimOutcome>> = self.dkims.iter().map(Option::as_ref).collect();
         all.map(|dkims| DkimSecurity::of(self.plan, &dkims))
+    }
+
+    /// Whether the provider's include is needed at the domain, as soon as it is known. It is not
+    /// when SPF for the provider's mail is judged at the return path: automated security's CNAMEs,
+    /// or the SPF record of a manual return-path host (where a missing include is reported).
+    fn needs_include(&self, security: Option<DkimSecurity>) -> Option<Option<&'static str>> {
+        let Some(include) = self.plan.spf_include else {
+            return Some(None);
+        };
+        let cname_security =
+            self.plan.cname_provider.is_some() && security == Some(DkimSecurity::Automated);
+        let judged_at_return_path = self
+            .return_paths
+            .iter()
+            .flatten()
+            .any(|r| r.spf_judged_here);
+        if cname_security || judged_at_return_path {
+            Some(None)
+        } else if self.all_return_paths() && security.is_some() {
+            Some(Some(include))
+        } else {
+            None
+        }
+    }
+
+    /// DMARC alignment's evidence, as soon as it is known: a DKIM key of the set-up in use, and a
+    /// return path that passes SPF (each known on the first that does, or when all answered).
+    fn alignment(&self, security: Option<DkimSecurity>) -> Option<(bool, bool)> {
+        let security = security?;
+        let plan = self.plan;
+        let reported = || {
+            plan.dkim
+                .iter()
+                .zip(&self.dkims)
+                .filter(move |(s, _)| security.reports(s))
+        };
+        let dkim_key = if reported().any(|(_, o)| o.as_ref().is_some_and(|o| o.key)) {
+            true
+        } else if reported().all(|(_, o)| o.is_some()) {
+            false
+        } else {
+            return None;
+        };
+        let return_path_ok = if self.return_paths.iter().flatten().any(|r| r.ok) {
+            true
+        } else if self.all_return_paths() {
+            false
+        } else {
+            return None;
+        };
+        Some((dkim_key, return_path_ok))
     }
 
     fn all_return_paths(&self) -> bool {
@@ -369,15 +425,11 @@ impl<'p, 'r> Landing<'p, 'r> {
         let security = self.security();
         for (i, selector) in plan.dkim.iter().enumerate() {
             let id = dkim_id(&selector.selector);
-            // With DKIM-by-CNAME, which selectors count is told from all their answers.
-            let reading = match plan.cname_provider {
-                None => Some(DkimSecurity::Automated),
-                Some(_) => security,
-            };
             if self.settled(&id) {
                 continue;
             }
-            let (Some(outcome), Some(reading)) = (self.dkims[i].as_mut(), reading) else {
+            // With DKIM-by-CNAME, which selectors count is told from their answers.
+            let (Some(outcome), Some(reading)) = (self.dkims[i].as_mut(), security) else {
                 continue;
             };
             let in_use = reading.reports(selector);
@@ -400,38 +452,17 @@ impl<'p, 'r> Landing<'p, 'r> {
                 made.push((id, true, std::mem::take(findings)));
             }
         }
-        // SPF: the provider's include is needed at the domain unless SPF for its mail is judged
-        // at the return path (automated security's CNAMEs, or the SPF record of a manual
-        // return-path host, where a missing include is reported).
-        let spf_ready = plan.spf_include.is_none()
-            || (self.all_return_paths() && (plan.cname_provider.is_none() || security.is_some()));
-        if spf_ready && !self.settled(SPF_ID) {
+        if let (false, Some(needs_include)) = (self.settled(SPF_ID), self.needs_include(security)) {
             if let Some(spf) = self.spf.take() {
-                let cname_security =
-                    plan.cname_provider.is_some() && security == Some(DkimSecurity::Automated);
-                let return_path_spf = self
-                    .return_paths
-                    .iter()
-                    .flatten()
-                    .any(|r| r.spf_judged_here);
-                let needs_include = plan
-                    .spf_include
-                    .filter(|_| !cname_security && !return_path_spf);
                 let findings = provider_verdict(spf, self.domain, self.provider, needs_include);
                 made.push((SPF_ID.to_owned(), true, findings));
             }
         }
-        // DMARC alignment needs the DKIM keys and the return paths.
-        let alignment_ready = security.is_some() && self.all_return_paths();
-        let dmarc_ready = matches!(&self.dmarc, Some((_, d)) if d.is_none() || alignment_ready);
+        let alignment = self.alignment(security);
+        let dmarc_ready = matches!(&self.dmarc, Some((_, d)) if d.is_none() || alignment.is_some());
         if dmarc_ready && !self.settled(DMARC_ID) {
             if let Some((mut findings, dmarc)) = self.dmarc.take() {
-                if let (Some(d), Some(security)) = (dmarc, security) {
-                    let dkim_key = plan
-                        .dkim
-                        .iter()
-                        .zip(&self.dkims)
-                        .any(|(s, o)| security.reports(s) && o.as_ref().is_some_and(|o| o.key));
+                if let (Some(d), Some((dkim_key, return_path_ok))) = (dmarc, alignment) {
                     let evidence = AlignmentEvidence {
                         dkim_key,
                         return_path_hosts: plan
@@ -439,7 +470,7 @@ impl<'p, 'r> Landing<'p, 'r> {
                             .iter()
                             .map(|(h, _)| h.as_str())
                             .collect(),
-                        return_path_ok: self.return_paths.iter().flatten().any(|r| r.ok),
+                        return_path_ok,
                         anything_checked: !plan.dkim.is_empty() || !plan.return_paths.is_empty(),
                     };
                     findings.extend(alignment_verdict(&d, self.domain, self.provider, &evidence));
