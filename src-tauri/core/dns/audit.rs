@@ -21,10 +21,7 @@ use super::dmarc::{alignment_verdict, check_dmarc, AlignmentEvidence, Dmarc};
 use super::names::{normalise_domain, to_unicode};
 use super::options::AuditOptions;
 use super::plan::{pasted_at, CheckPlan, DkimSelector};
-use super::progress::{
-    announce, dkim_id, pasted_id, return_path_id, DnsProgress, PlannedRecord, ProgressSink,
-    RecordReport, DMARC_ID, SPF_ID,
-};
+use super::progress::{announce, DnsProgress, PlannedRecord, ProgressSink, RecordReport, Slots};
 use super::records_table::PastedRecord;
 use super::resolver::{DnsResolver, ResolverError};
 use super::return_path::{check_return_path, ReturnPathOutcome};
@@ -201,6 +198,7 @@ async fn audit_requirements(
     let provider = request.provider.name;
     let plan = CheckPlan::for_request(request, domain);
     let planned = announce(&plan, domain, provider);
+    let slots = Slots::of(&plan);
     if let Some(sink) = progress {
         sink.send(DnsProgress::Planned {
             domain: to_unicode(domain),
@@ -212,14 +210,14 @@ async fn audit_requirements(
     // "missing" answer that needs a second opinion.
     let mut pending: FuturesUnordered<BoxFuture<'_, Landed>> = FuturesUnordered::new();
     pending.push(
-        for_record(SPF_ID.to_owned(), check_spf(ctx, plan.spf_include))
+        for_record(slots.spf, check_spf(ctx, plan.spf_include))
             .map(Landed::Spf)
             .boxed(),
     );
     for (i, d) in plan.dkim.iter().enumerate() {
         let check = check_selector(ctx, request, d);
         pending.push(
-            for_record(dkim_id(&d.selector), check)
+            for_record(slots.dkim(i), check)
                 .map(move |o| Landed::Dkim(i, o))
                 .boxed(),
         );
@@ -227,40 +225,40 @@ async fn audit_requirements(
     for (i, (host, expected)) in plan.return_paths.iter().enumerate() {
         let check = check_return_path(ctx, host, expected, provider, plan.spf_include);
         pending.push(
-            for_record(return_path_id(host), check)
+            for_record(slots.return_path(i), check)
                 .map(move |o| Landed::ReturnPath(i, o))
                 .boxed(),
         );
     }
     for (i, p) in plan.other_pasted.iter().enumerate() {
         pending.push(
-            for_record(pasted_id(i), check_pasted(ctx, p))
+            for_record(slots.other(i), check_pasted(ctx, p))
                 .map(move |f| Landed::Other(i, f))
                 .boxed(),
         );
     }
-    if plan.dmarc {
+    if let Some(slot) = slots.dmarc {
         pending.push(
-            for_record(DMARC_ID.to_owned(), check_dmarc(ctx))
+            for_record(slot, check_dmarc(ctx))
                 .map(|(f, d)| Landed::Dmarc(f, d))
                 .boxed(),
         );
     }
     pending.push(ctx.authoritative().map(|_| Landed::Authoritative).boxed());
 
-    let mut landing = Landing::new(&plan, domain, provider);
+    let mut landing = Landing::new(&plan, &slots, domain, provider);
     while let Some(landed) = pending.next().await {
         landing.land(landed);
-        for (id, in_use, mut findings) in landing.settle() {
-            findings.extend(ctx.take_notes(Some(&id)));
-            if let Some(sink) = progress {
+        for (slot, in_use, mut findings) in landing.settle() {
+            findings.extend(ctx.take_notes(Some(slot)));
+            if let (Some(sink), Some(record)) = (progress, planned.get(slot)) {
                 sink.send(DnsProgress::Checked {
-                    id: id.clone(),
+                    id: record.id.clone(),
                     in_use,
                     findings: findings.clone(),
                 });
             }
-            landing.verdicts.insert(id, (in_use, findings));
+            landing.verdicts.insert(slot, (in_use, findings));
         }
     }
 
@@ -269,15 +267,15 @@ async fn audit_requirements(
         parts.push(Part::General(vec![selector_unknown(provider, domain)]));
     }
     let security = landing.security().unwrap_or(DkimSecurity::NotSetUp);
-    for record in planned {
-        if record.id == SPF_ID
+    for (slot, record) in planned.into_iter().enumerate() {
+        if slot == slots.spf
             && plan.cname_provider.is_some()
             && security != DkimSecurity::NotSetUp
             && plan.return_paths.is_empty()
         {
             parts.push(Part::General(vec![return_path_unknown()]));
         }
-        let (in_use, findings) = landing.verdicts.remove(&record.id).unwrap_or_default();
+        let (in_use, findings) = landing.verdicts.remove(&slot).unwrap_or_default();
         parts.push(Part::Record {
             record,
             in_use,
@@ -311,6 +309,7 @@ async fn check_selector(
 /// The answers landed so far, and the records whose verdict is made.
 struct Landing<'p, 'r> {
     plan: &'p CheckPlan<'r>,
+    slots: &'p Slots,
     domain: &'p str,
     provider: &'p str,
     spf: Option<SpfOutcome>,
@@ -318,14 +317,15 @@ struct Landing<'p, 'r> {
     return_paths: Vec<Option<ReturnPathOutcome>>,
     other: Vec<Option<Vec<Finding>>>,
     dmarc: Option<(Vec<Finding>, Option<Dmarc>)>,
-    /// Each record's verdict, once made: whether it applies, and its findings.
-    verdicts: HashMap<String, (bool, Vec<Finding>)>,
+    /// Each record's verdict (by its slot), once made: whether it applies, and its findings.
+    verdicts: HashMap<usize, (bool, Vec<Finding>)>,
 }
 
 impl<'p, 'r> Landing<'p, 'r> {
-    fn new(plan: &'p CheckPlan<'r>, domain: &'p str, provider: &'p str) -> Self {
+    fn new(plan: &'p CheckPlan<'r>, slots: &'p Slots, domain: &'p str, provider: &'p str) -> Self {
         Self {
             plan,
+            slots,
             domain,
             provider,
             spf: None,
@@ -414,18 +414,18 @@ impl<'p, 'r> Landing<'p, 'r> {
         self.return_paths.iter().all(Option::is_some)
     }
 
-    fn settled(&self, id: &str) -> bool {
-        self.verdicts.contains_key(id)
+    fn settled(&self, slot: usize) -> bool {
+        self.verdicts.contains_key(&slot)
     }
 
-    /// The verdicts that can be made now and were not yet: (id, in use, findings).
-    fn settle(&mut self) -> Vec<(String, bool, Vec<Finding>)> {
+    /// The verdicts that can be made now and were not yet: (slot, in use, findings).
+    fn settle(&mut self) -> Vec<(usize, bool, Vec<Finding>)> {
         let plan = self.plan;
         let mut made = Vec::new();
         let security = self.security();
         for (i, selector) in plan.dkim.iter().enumerate() {
-            let id = dkim_id(&selector.selector);
-            if self.settled(&id) {
+            let id = self.slots.dkim(i);
+            if self.settled(id) {
                 continue;
             }
             // With DKIM-by-CNAME, which selectors count is told from their answers.
@@ -440,27 +440,33 @@ impl<'p, 'r> Landing<'p, 'r> {
             };
             made.push((id, in_use, findings));
         }
-        for (i, (host, _)) in plan.return_paths.iter().enumerate() {
-            let id = return_path_id(host);
-            if let (false, Some(outcome)) = (self.settled(&id), self.return_paths[i].as_mut()) {
+        for i in 0..plan.return_paths.len() {
+            let id = self.slots.return_path(i);
+            if let (false, Some(outcome)) = (self.settled(id), self.return_paths[i].as_mut()) {
                 made.push((id, true, std::mem::take(&mut outcome.findings)));
             }
         }
         for i in 0..plan.other_pasted.len() {
-            let id = pasted_id(i);
-            if let (false, Some(findings)) = (self.settled(&id), self.other[i].as_mut()) {
+            let id = self.slots.other(i);
+            if let (false, Some(findings)) = (self.settled(id), self.other[i].as_mut()) {
                 made.push((id, true, std::mem::take(findings)));
             }
         }
-        if let (false, Some(needs_include)) = (self.settled(SPF_ID), self.needs_include(security)) {
+        let spf_slot = self.slots.spf;
+        if let (false, Some(needs_include)) = (self.settled(spf_slot), self.needs_include(security))
+        {
             if let Some(spf) = self.spf.take() {
                 let findings = provider_verdict(spf, self.domain, self.provider, needs_include);
-                made.push((SPF_ID.to_owned(), true, findings));
+                made.push((spf_slot, true, findings));
             }
         }
         let alignment = self.alignment(security);
         let dmarc_ready = matches!(&self.dmarc, Some((_, d)) if d.is_none() || alignment.is_some());
-        if dmarc_ready && !self.settled(DMARC_ID) {
+        let dmarc_slot = self
+            .slots
+            .dmarc
+            .filter(|&slot| dmarc_ready && !self.settled(slot));
+        if let Some(dmarc_slot) = dmarc_slot {
             if let Some((mut findings, dmarc)) = self.dmarc.take() {
                 if let (Some(d), Some((dkim_key, return_path_ok))) = (dmarc, alignment) {
                     let evidence = AlignmentEvidence {
@@ -475,7 +481,7 @@ impl<'p, 'r> Landing<'p, 'r> {
                     };
                     findings.extend(alignment_verdict(&d, self.domain, self.provider, &evidence));
                 }
-                made.push((DMARC_ID.to_owned(), true, findings));
+                made.push((dmarc_slot, true, findings));
             }
         }
         made

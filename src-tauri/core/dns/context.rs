@@ -13,13 +13,13 @@ use super::resolver::{Answer, DnsResolver, ResolverError, ResolverSettings, Valu
 use crate::finding::Finding;
 
 tokio::task_local! {
-    /// The record (its progress id) whose check is running: its notes are reported with it.
-    static RECORD: String;
+    /// The record (its slot in the announcement) whose check is running: its notes go with it.
+    static RECORD: usize;
 }
 
-/// Runs `check` as the check of the record `id`: the notes its lookups leave belong to that record.
-pub(crate) async fn for_record<F: std::future::Future>(id: String, check: F) -> F::Output {
-    RECORD.scope(id, check).await
+/// Runs `check` as the check of the record in `slot`: the notes its lookups leave belong to it.
+pub(crate) async fn for_record<F: std::future::Future>(slot: usize, check: F) -> F::Output {
+    RECORD.scope(slot, check).await
 }
 
 /// One audit's shared state: the resolver, the authoritative servers (found once), notes.
@@ -30,7 +30,7 @@ pub(crate) struct AuditContext {
     pub(crate) authoritative_port: u16,
     pub(crate) authoritative: OnceCell<Option<DnsResolver>>,
     /// Notes left by lookups, with the record whose check made them (`None`: no record's).
-    pub(crate) notes: Mutex<Vec<(Option<String>, Finding)>>,
+    pub(crate) notes: Mutex<Vec<(Option<usize>, Finding)>>,
 }
 
 impl AuditContext {
@@ -153,20 +153,20 @@ impl AuditContext {
     }
 
     fn note(&self, note: Finding) {
-        let record = RECORD.try_with(Clone::clone).ok();
+        let record = RECORD.try_with(|slot| *slot).ok();
         if let Ok(mut notes) = self.notes.lock() {
             notes.push((record, note));
         }
     }
 
-    /// Takes the notes left by the checks of record `id` (`None`: by no record's check).
-    pub(crate) fn take_notes(&self, id: Option<&str>) -> Vec<Finding> {
+    /// Takes the notes left by the check of the record in `slot` (`None`: by no record's check).
+    pub(crate) fn take_notes(&self, slot: Option<usize>) -> Vec<Finding> {
         let Ok(mut notes) = self.notes.lock() else {
             return Vec::new();
         };
         let (taken, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut *notes)
             .into_iter()
-            .partition(|(r, _)| r.as_deref() == id);
+            .partition(|(r, _)| *r == slot);
         *notes = kept;
         taken.into_iter().map(|(_, n)| n).collect()
     }

@@ -85,23 +85,45 @@ impl fmt::Debug for ProgressSink {
     }
 }
 
-pub(crate) const SPF_ID: &str = "spf";
-pub(crate) const DMARC_ID: &str = "dmarc";
-
-pub(crate) fn dkim_id(selector: &str) -> String {
-    format!("dkim:{selector}")
+/// Where each check's record sits in the announcement: its position, unique whatever the ids.
+/// The order is [`announce`]'s: DKIM selectors, return paths, SPF, DMARC, pasted rows.
+pub(crate) struct Slots {
+    dkim: usize,
+    return_paths: usize,
+    pub(crate) spf: usize,
+    pub(crate) dmarc: Option<usize>,
+    other: usize,
 }
 
-pub(crate) fn return_path_id(host: &str) -> String {
-    format!("return_path:{host}")
+impl Slots {
+    pub(crate) fn of(plan: &CheckPlan<'_>) -> Self {
+        let return_paths = plan.dkim.len();
+        let spf = return_paths + plan.return_paths.len();
+        let dmarc = plan.dmarc.then_some(spf + 1);
+        Self {
+            dkim: 0,
+            return_paths,
+            spf,
+            dmarc,
+            other: spf + 1 + usize::from(plan.dmarc),
+        }
+    }
+
+    pub(crate) fn dkim(&self, i: usize) -> usize {
+        self.dkim + i
+    }
+
+    pub(crate) fn return_path(&self, i: usize) -> usize {
+        self.return_paths + i
+    }
+
+    pub(crate) fn other(&self, i: usize) -> usize {
+        self.other + i
+    }
 }
 
-pub(crate) fn pasted_id(index: usize) -> String {
-    format!("pasted:{index}")
-}
-
-/// The records `plan` looks up, in the order the report lists them: DKIM selectors, return-path
-/// hosts, SPF, DMARC, then the pasted rows no other check covers.
+/// The records `plan` looks up, in the order the report lists them (see [`Slots`]): DKIM
+/// selectors, return-path hosts, SPF, DMARC, then the pasted rows no other check covers.
 pub(crate) fn announce(plan: &CheckPlan<'_>, domain: &str, provider: &str) -> Vec<PlannedRecord> {
     let record = |id: String, area: Area, kind: &str, host: &str, purpose: String| PlannedRecord {
         id,
@@ -119,7 +141,7 @@ pub(crate) fn announce(plan: &CheckPlan<'_>, domain: &str, provider: &str) -> Ve
             (None, false) => ("TXT", "DKIM key that signs your mail".to_owned()),
         };
         records.push(record(
-            dkim_id(&d.selector),
+            format!("dkim:{}", d.selector),
             Area::Dkim,
             kind,
             &host,
@@ -128,7 +150,7 @@ pub(crate) fn announce(plan: &CheckPlan<'_>, domain: &str, provider: &str) -> Ve
     }
     for (host, _) in &plan.return_paths {
         records.push(record(
-            return_path_id(host),
+            format!("return_path:{host}"),
             Area::Dns,
             "CNAME",
             host,
@@ -136,7 +158,7 @@ pub(crate) fn announce(plan: &CheckPlan<'_>, domain: &str, provider: &str) -> Ve
         ));
     }
     records.push(record(
-        SPF_ID.to_owned(),
+        "spf".to_owned(),
         Area::Spf,
         "TXT",
         domain,
@@ -144,7 +166,7 @@ pub(crate) fn announce(plan: &CheckPlan<'_>, domain: &str, provider: &str) -> Ve
     ));
     if plan.dmarc {
         records.push(record(
-            DMARC_ID.to_owned(),
+            "dmarc".to_owned(),
             Area::Dmarc,
             "TXT",
             &format!("_dmarc.{domain}"),
@@ -153,12 +175,103 @@ pub(crate) fn announce(plan: &CheckPlan<'_>, domain: &str, provider: &str) -> Ve
     }
     for (i, p) in plan.other_pasted.iter().enumerate() {
         records.push(record(
-            pasted_id(i),
+            format!("pasted:{i}"),
             Area::Dns,
             &p.rtype,
             &p.host,
             format!("As shown on {provider}'s page"),
         ));
     }
+    unique_ids(&mut records);
     records
+}
+
+/// Ids stay unique should two checks look at the same host (`#2` on the second).
+fn unique_ids(records: &mut [PlannedRecord]) {
+    let mut seen: Vec<String> = Vec::new();
+    for r in records {
+        let base = r.id.clone();
+        let mut n = 1;
+        while seen.contains(&r.id) {
+            n += 1;
+            r.id = format!("{base}#{n}");
+        }
+        seen.push(r.id.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue;
+    use crate::dns::{records_table, AuditRequest};
+
+    fn request(provider: &str, domain: &str, pasted: &str) -> AuditRequest {
+        AuditRequest {
+            provider: catalogue::provider(provider).unwrap_or_else(|| panic!("{provider}")),
+            domain: domain.to_owned(),
+            dkim_selectors: vec!["20240101pm".to_owned()],
+            return_path: Some("em1234".to_owned()),
+            pasted: records_table::parse(pasted, domain).unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn each_check_finds_its_record_at_its_slot() {
+        let table = "MX em1234.xn--bcher-kva.example mx.sendgrid.net\nTXT em1234.xn--bcher-kva.example \"v=spf1 include:sendgrid.net ~all\"";
+        for provider in ["sendgrid", "postmark", "mailgun", "smtp"] {
+            let Some(_) = catalogue::provider(provider) else {
+                continue;
+            };
+            let req = request(provider, "xn--bcher-kva.example", table);
+            let plan = CheckPlan::for_request(&req, "xn--bcher-kva.example");
+            let records = announce(&plan, "xn--bcher-kva.example", "P");
+            let slots = Slots::of(&plan);
+            if provider == "sendgrid" {
+                assert_eq!(plan.other_pasted.len(), 1, "the MX is a record of its own");
+            }
+            assert_eq!(records[slots.spf].id, "spf", "{provider}");
+            assert_eq!(
+                slots.dmarc.map(|d| records[d].id.as_str()),
+                plan.dmarc.then_some("dmarc")
+            );
+            for (i, d) in plan.dkim.iter().enumerate() {
+                assert_eq!(records[slots.dkim(i)].id, format!("dkim:{}", d.selector));
+            }
+            for (i, (host, _)) in plan.return_paths.iter().enumerate() {
+                assert_eq!(
+                    records[slots.return_path(i)].id,
+                    format!("return_path:{host}")
+                );
+            }
+            for i in 0..plan.other_pasted.len() {
+                assert!(records[slots.other(i)].id.starts_with("pasted:"));
+            }
+            assert_eq!(
+                records.len(),
+                slots.other(plan.other_pasted.len()),
+                "{provider}"
+            );
+            // Hosts as the admin typed them.
+            assert!(
+                records.iter().all(|r| r.host.contains("bücher.example")),
+                "{records:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_stay_unique() {
+        let record = |id: &str| PlannedRecord {
+            id: id.to_owned(),
+            area: Area::Dns,
+            kind: "CNAME".to_owned(),
+            host: "h".to_owned(),
+            purpose: String::new(),
+        };
+        let mut records = vec![record("a"), record("a"), record("b"), record("a")];
+        unique_ids(&mut records);
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a", "a#2", "b", "a#3"]);
+    }
 }
