@@ -126,6 +126,7 @@ pub fn run(args: Args) -> u8 {
                 "domain": audit.domain,
                 "elapsed_ms": audit.elapsed_ms,
                 "findings": audit.findings,
+                "records": audit.records,
             })
         );
     } else {
