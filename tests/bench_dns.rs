@@ -113,10 +113,32 @@ fn compare_with_chains(zone: &str, domain: &str) {
 
     let mut audits = Vec::new();
     let mut findings_in_audit = 0;
+    let mut events_in_audit = 0;
     for _ in 0..ROUNDS {
+        // As the window runs it: every progress event serialized as it lands (the IPC channel's
+        // work), on the audit's task.
+        let events = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let sink = {
+            let events = events.clone();
+            dns::ProgressSink::new(move |e| {
+                let json = serde_json::to_string(&e).unwrap();
+                events.fetch_add(
+                    usize::from(!json.is_empty()),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+            })
+        };
         let started = Instant::now();
-        let audit = rt.block_on(dns::audit(&request, &options)).unwrap();
+        let audit = rt
+            .block_on(dns::audit_with_progress(&request, &options, Some(&sink)))
+            .unwrap();
         audits.push(started.elapsed());
+        events_in_audit = events.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(
+            events_in_audit,
+            audit.records.len() + 1,
+            "one per record, and the plan"
+        );
         assert!(
             audit
                 .findings
@@ -164,7 +186,7 @@ fn compare_with_chains(zone: &str, domain: &str) {
         println!("  chain  {:>6.0} ms  {name}", d.as_secs_f64() * 1000.0);
     }
     println!(
-        "  full audit ({findings_in_audit} findings): {:.0} ms (min {:.0}, max {:.0})",
+        "  full audit ({findings_in_audit} findings, {events_in_audit} progress events): {:.0} ms (min {:.0}, max {:.0})",
         audit.as_secs_f64() * 1000.0,
         audits.iter().min().unwrap().as_secs_f64() * 1000.0,
         audits.iter().max().unwrap().as_secs_f64() * 1000.0

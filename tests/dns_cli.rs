@@ -56,6 +56,21 @@ fn a_ready_domain_exits_0_with_ok_true() {
     assert_eq!(v["domain"], "good-sg.test");
     assert!(v["elapsed_ms"].is_u64());
     assert!(codes(&v).contains(&"dmarc.aligned".to_owned()), "{v}");
+    // Each record looked up, with the indices of its findings: DMARC's include the alignment.
+    let dmarc = v["records"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == "dmarc"))
+        .unwrap_or_else(|| panic!("the DMARC record: {v}"));
+    assert_eq!(dmarc["host"], "_dmarc.good-sg.test");
+    let own: Vec<&Value> = dmarc["findings"]
+        .as_array()
+        .expect("indices")
+        .iter()
+        .map(|i| {
+            &v["findings"][usize::try_from(i.as_u64().expect("an index")).expect("small")]["code"]
+        })
+        .collect();
+    assert!(own.contains(&&Value::from("dmarc.aligned")), "{dmarc}");
 }
 
 #[test]

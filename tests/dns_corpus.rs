@@ -147,10 +147,20 @@ fn audit_in_core(case: &Case, server: SocketAddr, port: u16) -> (BTreeSet<String
             .map(|t| records_table::parse(t, &case.domain).expect("the table parses"))
             .unwrap_or_default(),
     };
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = {
+        let events = events.clone();
+        dns::ProgressSink::new(move |e| events.lock().unwrap().push(e))
+    };
     let audit = tokio::runtime::Runtime::new()
         .expect("a runtime")
-        .block_on(dns::audit(&request, &audit_options(server, port)))
+        .block_on(dns::audit_with_progress(
+            &request,
+            &audit_options(server, port),
+            Some(&sink),
+        ))
         .expect("the audit runs");
+    progress_agrees(case, &audit, &events.lock().unwrap());
     let found = audit
         .findings
         .iter()
@@ -164,6 +174,37 @@ fn audit_in_core(case: &Case, server: SocketAddr, port: u16) -> (BTreeSet<String
         Verdict::NotReady
     };
     (found, verdict)
+}
+
+/// The window's live list agrees with the report: the records announced are the report's, and
+/// each gets one result with exactly the report's findings for it.
+fn progress_agrees(case: &Case, audit: &dns::DnsAudit, events: &[dns::DnsProgress]) {
+    let zone = &case.zone;
+    let Some(dns::DnsProgress::Planned { records, .. }) = events.first() else {
+        panic!("{zone}: the records are announced first: {events:#?}");
+    };
+    let reported: Vec<_> = audit.records.iter().map(|r| r.record.clone()).collect();
+    assert_eq!(records, &reported, "{zone}: announced = reported");
+    let mut answered = BTreeSet::new();
+    for event in &events[1..] {
+        let dns::DnsProgress::Checked { id, findings, .. } = event else {
+            panic!("{zone}: {event:#?}");
+        };
+        let record = audit.records.iter().find(|r| &r.record.id == id);
+        let reported: Option<Vec<_>> = record.map(|r| {
+            r.findings
+                .iter()
+                .map(|&i| audit.findings[i].clone())
+                .collect()
+        });
+        assert_eq!(Some(findings), reported.as_ref(), "{zone}: {id}");
+        assert!(answered.insert(id.clone()), "{zone}: one result for {id}");
+    }
+    assert_eq!(
+        answered.len(),
+        records.len(),
+        "{zone}: a result for every record"
+    );
 }
 
 /// `check-dns --json` on `case`: its findings as `severity code`, and its exit code.

@@ -375,7 +375,7 @@ fn every_action_gives_the_same_findings_in_the_window_and_the_cli() {
         let wc = window.codes(
             "audit_dns",
             json!({"request": {"profile": w, "pasted": null, "selectors": [], "returnPath": null,
-                "operation": format!("dns-{w}")}}),
+                "operation": format!("dns-{w}")}, "onProgress": "__CHANNEL__:2"}),
         );
         let cc = world.cli(&["check-dns", "--profile", c], "");
         assert_same(&format!("check DNS of {w}"), &wc, &cc);
@@ -395,7 +395,8 @@ fn every_action_gives_the_same_findings_in_the_window_and_the_cli() {
         .invoke(
             "audit_dns",
             json!({"request": {"profile": "w-good", "pasted": null, "selectors": [], "returnPath": null,
-                "providerRecords": asked["records"], "operation": "dns-from-provider"}}),
+                "providerRecords": asked["records"], "operation": "dns-from-provider"},
+                "onProgress": "__CHANNEL__:3"}),
         )
         .expect("the audit runs");
     assert_eq!(dns["records_from"], "sendgrid", "{dns}");

@@ -133,6 +133,7 @@ pub fn run(args: Args) -> u8 {
         selectors: args.dkim_selectors,
         return_path: args.return_path,
         provider_records: None,
+        progress: None,
         settings: CheckSettings {
             dns_server: args.dns_server,
             ca_file: args.ca_file,
@@ -184,6 +185,7 @@ fn print(out: &Output, json: bool, report: &DnsReport, asked: Option<&PreflightR
             "domain": audit.domain,
             "elapsed_ms": audit.elapsed_ms,
             "findings": audit.findings,
+            "records": audit.records,
         });
         if let Some(asked) = asked {
             value["records_from"] = json!(report.records_from);

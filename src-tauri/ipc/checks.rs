@@ -1,11 +1,12 @@
 //! The Tauri commands of the DNS and Test message steps and of Re-verify: each runs as an async
 //! command (off the main thread), registered in [`Operations`] so `cancel_operation` can stop it.
 //! The key is read from the OS keychain in the core and never goes back to the webview; SMTP stages
-//! stream to the window through a [`Channel`].
+//! stages and the DNS audit's progress stream to the window through a [`Channel`].
 
 use tauri::ipc::Channel;
 use tauri::State;
 
+use inflowave_core::dns::{DnsProgress, ProgressSink};
 use inflowave_core::secret::SecretKey;
 use inflowave_core::smtp::probe::ProbeReport;
 use inflowave_core::smtp::{SendReport, Stage};
@@ -47,10 +48,12 @@ pub async fn preflight_key(
     Ok(uc::preflight_key(ask, running.token.clone()).await?)
 }
 
-/// Audits the DNS of a saved profile's domain, with what the step adds.
+/// Audits the DNS of a saved profile's domain, with what the step adds; every record to look up,
+/// then each one's findings as its answer lands, stream through `on_progress`.
 #[tauri::command]
 pub async fn audit_dns(
     request: AuditDnsRequest,
+    on_progress: Channel<DnsProgress>,
     services: State<'_, Services>,
     operations: State<'_, Operations>,
 ) -> Result<DnsReport, IpcError> {
@@ -62,6 +65,10 @@ pub async fn audit_dns(
         return_path: request.return_path,
         provider_records: request.provider_records,
         settings: CheckSettings::default(),
+        // A closed window is no reason to stop the check.
+        progress: Some(ProgressSink::new(move |event| {
+            drop(on_progress.send(event));
+        })),
     };
     Ok(uc::audit_dns(&services, audit, running.token.clone()).await?)
 }

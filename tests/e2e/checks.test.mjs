@@ -22,6 +22,16 @@ test('SendGrid happy path: provider to a delivered test message', async () => {
     const dns = await app.until(async () => app.text('[data-testid="dns-summary"]'), 'the DNS result', 30_000);
     assert.match(dns, /DNS of good-sg\.test is ready/);
     assert.ok(await app.find('[data-code="dmarc.ok"]'), 'the DMARC record was found');
+    // Each record has its row, and the core's progress came through the Tauri Channel while the
+    // audit ran: the plan, then one result per record.
+    const rows = await app.execute(
+      'return Array.from(document.querySelectorAll("[data-record]")).map((r) => `${r.dataset.record} ${r.dataset.state}`);',
+    );
+    for (const row of ['spf pass', 'dkim:s1 pass', 'dkim:s2 pass', 'dkim:m1 unused', 'dmarc pass']) {
+      assert.ok(rows.includes(row), `${row} in ${rows}`);
+    }
+    const events = await app.execute('return document.querySelector("[data-testid=dns-results]").dataset.events;');
+    assert.equal(Number(events), rows.length + 1, 'one progress event per record, and the plan');
     await next(app, 'Test message');
 
     // Test message: To defaults to the From address; the message goes through the real server.

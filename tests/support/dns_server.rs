@@ -258,3 +258,117 @@ impl Drop for DelayProxy {
         }
     }
 }
+
+/// A UDP proxy to `upstream` that holds back the queries for one name until [`release`] is called
+/// (then forwards them, and every later one, at once): a record whose answer has not landed yet,
+/// for as long as a test needs, without a clock. Stops when dropped.
+///
+/// [`release`]: HoldingProxy::release
+pub struct HoldingProxy {
+    pub addr: SocketAddr,
+    gate: Arc<(std::sync::Mutex<Gate>, std::sync::Condvar)>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct Gate {
+    released: bool,
+    /// Queries for the held name received so far.
+    held: usize,
+}
+
+impl HoldingProxy {
+    pub fn start(upstream: SocketAddr, held_name: &str) -> Self {
+        let sock = UdpSocket::bind("127.0.0.1:0").expect("bind proxy");
+        let addr = sock.local_addr().expect("addr");
+        sock.set_read_timeout(Some(Duration::from_millis(50)))
+            .expect("timeout");
+        let sock = Arc::new(sock);
+        let stop = Arc::new(AtomicBool::new(false));
+        let gate = Arc::new((
+            std::sync::Mutex::new(Gate::default()),
+            std::sync::Condvar::new(),
+        ));
+        let held_name = held_name.trim_end_matches('.').to_ascii_lowercase();
+        let (stop2, gate2) = (stop.clone(), gate.clone());
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while !stop2.load(Ordering::Relaxed) {
+                let Ok((n, client)) = sock.recv_from(&mut buf) else {
+                    continue;
+                };
+                let query = buf[..n].to_vec();
+                let held = query_name(&query).as_deref() == Some(held_name.as_str());
+                let (sock, gate, stop) = (sock.clone(), gate2.clone(), stop2.clone());
+                std::thread::spawn(move || {
+                    if held {
+                        let (lock, cvar) = &*gate;
+                        let mut g = lock.lock().expect("gate");
+                        g.held += 1;
+                        cvar.notify_all();
+                        while !g.released && !stop.load(Ordering::Relaxed) {
+                            g = cvar
+                                .wait_timeout(g, Duration::from_millis(100))
+                                .expect("gate")
+                                .0;
+                        }
+                    }
+                    let Ok(up) = UdpSocket::bind("127.0.0.1:0") else {
+                        return;
+                    };
+                    let _ = up.set_read_timeout(Some(Duration::from_secs(2)));
+                    if up.send_to(&query, upstream).is_err() {
+                        return;
+                    }
+                    let mut answer = [0u8; 4096];
+                    if let Ok(m) = up.recv(&mut answer) {
+                        let _ = sock.send_to(&answer[..m], client);
+                    }
+                });
+            }
+        });
+        Self {
+            addr,
+            gate,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// How many queries for the held name arrived (and, before [`release`](Self::release), wait).
+    pub fn held(&self) -> usize {
+        self.gate.0.lock().expect("gate").held
+    }
+
+    /// Answers the held queries, and every later one.
+    pub fn release(&self) {
+        let (lock, cvar) = &*self.gate;
+        lock.lock().expect("gate").released = true;
+        cvar.notify_all();
+    }
+}
+
+impl Drop for HoldingProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.gate.1.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The question name of a DNS query, lower-case, without the trailing dot.
+fn query_name(query: &[u8]) -> Option<String> {
+    let mut labels = Vec::new();
+    let mut i = 12;
+    loop {
+        let len = usize::from(*query.get(i)?);
+        if len == 0 {
+            return Some(labels.join(".").to_ascii_lowercase());
+        }
+        labels.push(String::from_utf8_lossy(query.get(i + 1..i + 1 + len)?).into_owned());
+        i += 1 + len;
+    }
+}

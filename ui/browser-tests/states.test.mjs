@@ -81,7 +81,27 @@ const dkimMissing = finding('dkim.cname_missing', 'fail', 'dkim', 's1._domainkey
   record: { type: 'CNAME', host: 's1._domainkey.example.com', value: 's1.domainkey.u1234.wl.sendgrid.net' },
 });
 const lookupFailed = (area, what) => finding('dns.lookup_failed', 'fail', area, `The ${what} lookup got no answer`, { detail: 'The DNS servers did not answer within 5 seconds.', fix: ['Check the network connection, then check again.'] });
-const dns = (verdict, findings) => ({ verdict, propagating: false, domain: 'example.com', provider: 'sendgrid', findings, elapsed_ms: 13 });
+const rpOk = finding('dns.record_ok', 'pass', 'dns', 'em1234.example.com points to SendGrid', { detail: 'CNAME em1234.example.com → u1234.wl.sendgrid.net' });
+/** The records a SendGrid audit of example.com announces, in the core's order. */
+const planned = [
+  { id: 'dkim:s1', area: 'dkim', kind: 'CNAME', host: 's1._domainkey.example.com', purpose: 'DKIM key, published by SendGrid' },
+  { id: 'dkim:s2', area: 'dkim', kind: 'CNAME', host: 's2._domainkey.example.com', purpose: 'DKIM key, published by SendGrid' },
+  { id: 'dkim:m1', area: 'dkim', kind: 'TXT', host: 'm1._domainkey.example.com', purpose: "DKIM key for SendGrid's manual security" },
+  { id: 'return_path:em1234.example.com', area: 'dns', kind: 'CNAME', host: 'em1234.example.com', purpose: "Return path: where SPF is checked for SendGrid's mail" },
+  { id: 'spf', area: 'spf', kind: 'TXT', host: 'example.com', purpose: 'SPF: the servers allowed to send as your domain' },
+  { id: 'dmarc', area: 'dmarc', kind: 'TXT', host: '_dmarc.example.com', purpose: 'DMARC: what receivers do with mail that fails' },
+];
+/** The record a finding is about (the core says so in the report's `records`). */
+const recordOf = (f) => ({ spf: 'spf', dkim: /\bs2\b/.test(f.title) ? 'dkim:s2' : 'dkim:s1', dns: 'return_path:em1234.example.com', dmarc: 'dmarc' })[f.area];
+/** A report as the core makes it: the findings, and each record with the indices of its own (the
+ *  manual-security selector is looked up and not used by a domain on automated security). */
+function dns(verdict, findings) {
+  const ordered = planned.flatMap((r) => findings.filter((f) => recordOf(f) === r.id));
+  const records = planned
+    .map((r) => ({ ...r, in_use: r.id !== 'dkim:m1', findings: ordered.flatMap((f, i) => (recordOf(f) === r.id ? [i] : [])) }))
+    .filter((r) => !r.in_use || r.findings.length > 0);
+  return { verdict, propagating: false, domain: 'example.com', provider: 'sendgrid', findings: ordered, records, elapsed_ms: 13 };
+}
 
 const target = { provider: 'sendgrid', host: 'smtp.sendgrid.net', port: 587, tls: 'starttls', username: 'apikey' };
 const transcript = [{ dir: 'server', text: '220 smtp.sendgrid.net ESMTP' }, { dir: 'client', text: 'AUTH PLAIN [redacted]' }];
@@ -107,7 +127,7 @@ function core(overrides = {}) {
     check_key: keyOk,
     preflight_key: sgAccepted,
     save_profile: saved,
-    audit_dns: dns('passed', [spfOk, dkimOk, dkim2Ok, dmarcOk]),
+    audit_dns: dns('passed', [spfOk, dkimOk, dkim2Ok, rpOk, dmarcOk]),
     smtp_check: smtp('send_test', [signedIn, accepted]),
     cancel_operation: true,
     record_checks: null,
@@ -147,6 +167,13 @@ async function wizardAt(step, overrides = {}, options = {}) {
   await p.getByTestId('smtp-summary').waitFor();
   await next.click();
   return opened;
+}
+
+/** Sends `events` through a command's channel, as the core does while the command runs. */
+async function emit(p, channel, events) {
+  for (const [index, message] of events.entries()) {
+    await p.evaluate(({ id, index, message }) => window.__TAURI_INTERNALS__.runCallback(id, { index, message }), { id: channel.id, index, message });
+  }
 }
 
 /** Sends `stages` through the check's channel, as the core does while the check runs. */
@@ -334,15 +361,37 @@ test('keychain step: the form, saving, saved, and a keychain that is not there',
   await failed.context.close();
 });
 
-test('DNS step: running, passed, passed with warnings, failed, could not check, cancelled, could not run', async () => {
+test('DNS step: running, records landing, passed, passed with warnings, failed, could not check, cancelled, could not run', async () => {
   let release;
+  let channel = null;
   let audit = () => new Promise((resolve) => (release = resolve));
-  const { p, context } = await wizardAt('dns', { audit_dns: () => audit() });
+  const { p, context } = await wizardAt('dns', {
+    audit_dns: (args) => {
+      channel = args.onProgress;
+      return audit();
+    },
+  });
   await p.locator('.section.running').first().waitFor();
   assert.deepEqual(await p.locator('.section.running').allTextContents().then((t) => t.map((s) => s.trim())), [
     'SPF — checking…', 'DKIM — checking…', 'Return path and other records — checking…', 'DMARC — checking…',
   ]);
   await check(p, 'dns-running');
+  // The core announces every record, then each one's result as its answer lands: some are done,
+  // the others still checking.
+  await emit(p, channel, [
+    { event: 'planned', domain: 'example.com', records: planned },
+    { event: 'checked', id: 'dkim:s1', in_use: true, findings: [dkimOk] },
+    { event: 'checked', id: 'dkim:m1', in_use: false, findings: [] },
+    { event: 'checked', id: 'return_path:em1234.example.com', in_use: true, findings: [rpOk] },
+    { event: 'checked', id: 'dmarc', in_use: true, findings: [dmarcMissing] },
+  ]);
+  await p.locator('[data-record="dmarc"][data-state="fail"]').waitFor();
+  assert.deepEqual(
+    await p.locator('[data-record]').evaluateAll((rows) => rows.map((r) => `${r.dataset.record} ${r.dataset.state}`)),
+    ['spf checking', 'dkim:s1 pass', 'dkim:s2 checking', 'dkim:m1 unused', 'return_path:em1234.example.com pass', 'dmarc fail'],
+  );
+  assert.match(await p.getByTestId('dns-progress').textContent(), /4 of 6 records/);
+  await check(p, 'dns-live', { dark: true, small: true });
   await p.getByTestId('dns-cancel').click();
   // The core answers a cancelled audit with its error.
   release({ error: { code: 'dns.cancelled', message: 'The DNS check was cancelled.', finding: null } });
@@ -350,9 +399,9 @@ test('DNS step: running, passed, passed with warnings, failed, could not check, 
   await check(p, 'dns-cancelled');
 
   const states = [
-    ['dns-passed', dns('passed', [spfOk, dkimOk, dkim2Ok, dmarcOk]), { dark: true }],
-    ['dns-warnings', dns('passed', [spfOk, dkimOk, dkim2Ok, dmarcNone]), {}],
-    ['dns-failed', dns('failed', [spfOk, dkimMissing, dkim2Ok, dmarcMissing]), { dark: true, small: true }],
+    ['dns-passed', dns('passed', [spfOk, dkimOk, dkim2Ok, rpOk, dmarcOk]), { dark: true }],
+    ['dns-warnings', dns('passed', [spfOk, dkimOk, dkim2Ok, rpOk, dmarcNone]), {}],
+    ['dns-failed', dns('failed', [spfOk, dkimMissing, dkim2Ok, rpOk, dmarcMissing]), { dark: true, small: true }],
     ['dns-could-not-check', dns('could_not_check', [lookupFailed('spf', 'SPF'), lookupFailed('dkim', 'DKIM'), lookupFailed('dmarc', 'DMARC')]), {}],
   ];
   for (const [name, report, options] of states) {
@@ -465,7 +514,7 @@ test('Test message step: idle, running stage by stage, sent, refused, port block
 
 test('Done step: what ran, and Finish to the home screen', async () => {
   const { p, context } = await wizardAt('done', {
-    audit_dns: dns('passed', [spfOk, dkimOk, dkim2Ok, dmarcNone]),
+    audit_dns: dns('passed', [spfOk, dkimOk, dkim2Ok, rpOk, dmarcNone]),
     list_profiles: { profiles: [profile], summaries: [{ name: 'example.com', last_verified: null, worst: null, failing: [] }], findings: [] },
   });
   assert.match(await p.getByTestId('summary-sign-in').textContent(), /passed/, 'a delivered test message signed in');

@@ -12,6 +12,16 @@ use tokio::sync::OnceCell;
 use super::resolver::{Answer, DnsResolver, ResolverError, ResolverSettings, Value};
 use crate::finding::Finding;
 
+tokio::task_local! {
+    /// The record (its slot in the announcement) whose check is running: its notes go with it.
+    static RECORD: usize;
+}
+
+/// Runs `check` as the check of the record in `slot`: the notes its lookups leave belong to it.
+pub(crate) async fn for_record<F: std::future::Future>(slot: usize, check: F) -> F::Output {
+    RECORD.scope(slot, check).await
+}
+
 /// One audit's shared state: the resolver, the authoritative servers (found once), notes.
 pub(crate) struct AuditContext {
     pub(crate) resolver: DnsResolver,
@@ -19,7 +29,8 @@ pub(crate) struct AuditContext {
     pub(crate) domain: String,
     pub(crate) authoritative_port: u16,
     pub(crate) authoritative: OnceCell<Option<DnsResolver>>,
-    pub(crate) notes: Mutex<Vec<Finding>>,
+    /// Notes left by lookups, with the record whose check made them (`None`: no record's).
+    pub(crate) notes: Mutex<Vec<(Option<usize>, Finding)>>,
 }
 
 impl AuditContext {
@@ -142,9 +153,22 @@ impl AuditContext {
     }
 
     fn note(&self, note: Finding) {
+        let record = RECORD.try_with(|slot| *slot).ok();
         if let Ok(mut notes) = self.notes.lock() {
-            notes.push(note);
+            notes.push((record, note));
         }
+    }
+
+    /// Takes the notes left by the check of the record in `slot` (`None`: by no record's check).
+    pub(crate) fn take_notes(&self, slot: Option<usize>) -> Vec<Finding> {
+        let Ok(mut notes) = self.notes.lock() else {
+            return Vec::new();
+        };
+        let (taken, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut *notes)
+            .into_iter()
+            .partition(|(r, _)| *r == slot);
+        *notes = kept;
+        taken.into_iter().map(|(_, n)| n).collect()
     }
 }
 

@@ -18,7 +18,8 @@
 //!
 //! And around them:
 //! - `audit` (the entry point and its request and result), `plan` (what to check, from the
-//!   catalogue and the pasted table), `context` (one audit's lookups and the authoritative second
+//!   catalogue and the pasted table), [`progress`] (the records announced, then each one's
+//!   verdict as it lands), `context` (one audit's lookups and the authoritative second
 //!   opinion), `options` (resolver and deadlines), [`names`] (domain names: A-labels, the
 //!   organizational domain), `host_form` (what to type into a DNS host's form).
 //! - [`resolver`]: the hickory seam (timeouts, the `--dns-server` override, no cache).
@@ -33,6 +34,7 @@ mod host_form;
 pub mod names;
 mod options;
 mod plan;
+pub mod progress;
 mod provider_records;
 pub mod records_table;
 pub mod resolver;
@@ -41,10 +43,13 @@ pub mod spf;
 mod traps;
 mod txt_match;
 
-pub use audit::{audit, only_lookup_failures, AuditRequest, DnsAudit, DnsError};
+pub use audit::{
+    audit, audit_with_progress, only_lookup_failures, AuditRequest, DnsAudit, DnsError,
+};
 pub use dkim::{DKIM_CNAME_SELECTORS, DKIM_MANUAL_SELECTOR};
 pub use names::normalise_domain;
 pub use options::{
     authoritative_port_from_env, parse_server, server_from_env, AuditOptions,
     AUTHORITATIVE_PORT_ENV, DNS_SERVER_ENV,
 };
+pub use progress::{DnsProgress, PlannedRecord, ProgressSink, RecordReport};

@@ -18,7 +18,7 @@ use hickory_resolver::proto::rr::RecordType;
 
 use super::resolver::{Answer, DnsResolver};
 
-pub(crate) use check::{check_spf, check_spf_at, provider_verdict};
+pub(crate) use check::{check_spf, check_spf_at, provider_verdict, SpfOutcome};
 
 /// The most DNS-querying terms receivers evaluate.
 pub const LOOKUP_LIMIT: u32 = 10;

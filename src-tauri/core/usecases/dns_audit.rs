@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
 use crate::catalogue;
-use crate::dns::{self, records_table, DnsAudit};
+use crate::dns::{self, records_table, DnsAudit, ProgressSink};
 use crate::finding::{all_passed, Finding, Verdict};
 use crate::profiles::requests::audit_request;
 use crate::provider_api::ProviderRecords;
@@ -37,6 +37,8 @@ pub struct AuditDns {
     /// The records the provider's API listed (the pre-flight's), checked when nothing is pasted.
     pub provider_records: Option<ProviderRecords>,
     pub settings: CheckSettings,
+    /// Where to tell each record's verdict as it lands (the window's live list); `None`: nowhere.
+    pub progress: Option<ProgressSink>,
 }
 
 /// The audit and its verdict: ready, not ready, or could not be checked (DNS did not answer).
@@ -104,13 +106,11 @@ pub async fn audit_dns(
     let outcome = tokio::select! {
         biased;
         () = cancel.cancelled() => return Err(cancelled("dns.cancelled", "DNS check")),
-        outcome = dns::audit(&audit, &options) => outcome,
+        outcome = dns::audit_with_progress(&audit, &options, request.progress.as_ref()) => outcome,
     };
     let mut audit = outcome.map_err(|e| e.to_finding())?;
     if let Some(records) = &from_provider {
-        let disagree =
-            records.disagreements(catalogue::name_of(&records.provider), &audit.findings);
-        audit.findings.extend(disagree);
+        attach_disagreements(&mut audit, records);
     }
     let verdict = if all_passed(&audit.findings) {
         Verdict::Passed
@@ -129,4 +129,29 @@ pub async fn audit_dns(
         propagating,
         records_from: from_provider.map(|r| r.provider),
     })
+}
+
+/// Where the provider's API and DNS disagree ("SendGrid marks s2 valid, but …"), each beside the
+/// record whose DNS finding it contradicts, so the window shows it in that record's row. They are
+/// known only once the audit is done: the final report carries them, the progress events do not.
+fn attach_disagreements(audit: &mut DnsAudit, records: &ProviderRecords) {
+    let provider = catalogue::name_of(&records.provider);
+    let mut placed: Vec<(usize, Finding)> = Vec::new();
+    for r in 0..audit.records.len() {
+        for d in records.disagreements(provider, &audit.findings_of(r)) {
+            if !placed.iter().any(|(_, p)| p.title == d.title) {
+                placed.push((r, d));
+            }
+        }
+    }
+    // A contradicted finding of no one record (none are expected) still gets its disagreement.
+    let general: Vec<Finding> = records
+        .disagreements(provider, &audit.findings)
+        .into_iter()
+        .filter(|d| !placed.iter().any(|(_, p)| p.title == d.title))
+        .collect();
+    for (r, d) in placed {
+        audit.add_to_record(r, d);
+    }
+    audit.findings.extend(general);
 }

@@ -106,9 +106,7 @@ pub async fn audit_dns_from_provider(
     let mut dns = audit_dns(services, audit, cancel).await?;
     if dns.records_from.is_none() {
         // After the verdict: the warning explains what was checked; it does not change it.
-        dns.audit
-            .findings
-            .insert(0, records_unread(provider.name, &asked));
+        dns.audit.prepend(records_unread(provider.name, &asked));
     }
     Ok(DnsFromProviderReport {
         dns,

@@ -3,7 +3,22 @@
 // operation is running, so that going Back and Next keeps the results. Sections, stages and their
 // labels, and what to offer next to a finding all come from the core's data.
 import type { Errors } from './errors.svelte';
-import type { Action, AppInfo, Area, DnsReport, Finding, Ipc, ProbeReport, ProviderRecords, SendReport, Severity, Stage, StageInfo } from './ipc';
+import type {
+  Action,
+  AppInfo,
+  Area,
+  DnsProgress,
+  DnsReport,
+  Finding,
+  Ipc,
+  PlannedRecord,
+  ProbeReport,
+  ProviderRecords,
+  SendReport,
+  Severity,
+  Stage,
+  StageInfo,
+} from './ipc';
 
 let operations = 0;
 /** A fresh id for a cancellable operation. */
@@ -22,29 +37,74 @@ export function worst(findings: Finding[]): Severity {
 /** Reading order: problems first. */
 const RANK: Record<Severity, number> = { fail: 0, warn: 1, pass: 2 };
 
-export interface Section {
-  area: Area;
-  title: string;
+/** One record the DNS audit looks up: announced (`checked` false), then its result. */
+export interface RecordRow {
+  record: PlannedRecord;
+  checked: boolean;
+  /** The record applies to the domain's set-up (the core decides; false: nothing to report). */
+  inUse: boolean;
+  /** Its findings, problems first. */
   findings: Finding[];
-  status: Severity;
 }
 
-/** Findings grouped by their area, titled with the core's labels: problems first (fail, then warn),
- *  otherwise in the core's reading order; within an area too, what must change comes first. An area
- *  the labels do not list keeps its id as title, so nothing is ever left out. */
-export function sectionsOf(findings: Finding[], info: AppInfo | null): Section[] {
+/** What a record row shows: checking, its worst finding, or not used. */
+export type RowStatus = Severity | 'checking' | 'unused';
+
+export function rowStatus(row: RecordRow): RowStatus {
+  if (!row.checked) return 'checking';
+  if (!row.inUse) return 'unused';
+  return worst(row.findings);
+}
+
+const problemsFirst = (findings: Finding[]) => [...findings].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+
+/** The live list after one progress event: the announcement lists every record as checking; each
+ *  result turns its record into what the core found. */
+export function applyProgress(rows: RecordRow[], event: DnsProgress): RecordRow[] {
+  if (event.event === 'planned') {
+    return event.records.map((record) => ({ record, checked: false, inUse: true, findings: [] }));
+  }
+  return rows.map((row) =>
+    row.record.id === event.id ? { ...row, checked: true, inUse: event.in_use, findings: problemsFirst(event.findings) } : row,
+  );
+}
+
+/** The final report's records (the same rows the events built) and the findings of no one record. */
+export function rowsOfReport(report: DnsReport): { rows: RecordRow[]; general: Finding[] } {
+  const records = report.records ?? [];
+  const rows = records.map(({ findings, in_use, ...record }) => {
+    const own = findings.map((i) => report.findings[i]).filter((f): f is Finding => f !== undefined);
+    return { record, checked: true, inUse: in_use, findings: problemsFirst(own) };
+  });
+  const owned = records.flatMap((r) => r.findings);
+  return { rows, general: report.findings.filter((_, i) => !owned.includes(i)) };
+}
+
+export interface DnsSection {
+  area: Area;
+  title: string;
+  rows: RecordRow[];
+  /** Findings of this area that belong to no one record. */
+  findings: Finding[];
+  status: Severity | 'checking';
+}
+
+/** Record rows and other findings by area, in the core's reading order. Sections and rows keep
+ *  their place while results land and when the final report replaces the live list. */
+export function dnsSections(rows: RecordRow[], general: Finding[], info: AppInfo | null): DnsSection[] {
   const areas = [...(info?.areas ?? [])];
-  for (const f of findings) {
-    if (!areas.some((a) => a.area === f.area)) areas.push({ area: f.area, label: f.area, dns: false });
+  for (const area of [...rows.map((r) => r.record.area), ...general.map((f) => f.area)]) {
+    if (!areas.some((a) => a.area === area)) areas.push({ area, label: area, dns: false });
   }
   return areas
     .map(({ area, label }) => {
-      const list = findings.filter((f) => f.area === area);
-      const ordered = [...list].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
-      return { area, title: label, findings: ordered, status: worst(list) };
+      const own = rows.filter((r) => r.record.area === area);
+      const findings = problemsFirst(general.filter((f) => f.area === area));
+      const counted = [...own.filter((r) => r.inUse).flatMap((r) => r.findings), ...findings];
+      const status: DnsSection['status'] = own.some((r) => !r.checked) ? 'checking' : worst(counted);
+      return { area, title: label, rows: own, findings, status };
     })
-    .filter((s) => s.findings.length > 0)
-    .sort((a, b) => RANK[a.status] - RANK[b.status]);
+    .filter((s) => s.rows.length > 0 || s.findings.length > 0);
 }
 
 /** The stages of `action` with their labels, from the core. */
@@ -62,6 +122,10 @@ export class DnsCheck {
   /** DKIM selectors, comma or space separated. */
   selectors = $state('');
   returnPath = $state('');
+  /** The running audit's records, as the core announces them and their results land. */
+  live = $state<RecordRow[]>([]);
+  /** How many progress events the last run received (the plan and one per record). */
+  received = $state(0);
   private operation: string | null = null;
 
   constructor(
@@ -78,14 +142,24 @@ export class DnsCheck {
     return this.errors.at('dns');
   }
 
-  /** The areas the audit checks, shown while it runs. */
+  /** The areas the audit checks, shown while it runs until its records are announced. */
   get checking() {
     return (this.info()?.areas ?? []).filter((a) => a.dns);
   }
 
-  /** The audit's findings by area, problems first so nothing to fix is below the fold. */
-  get sections(): Section[] {
-    return sectionsOf(this.audit?.findings ?? [], this.info());
+  /** The rows shown: the live ones while the audit runs, then the final report's. */
+  view = $derived.by((): { rows: RecordRow[]; general: Finding[] } =>
+    this.running || this.audit === null ? { rows: this.live, general: [] } : rowsOfReport(this.audit),
+  );
+
+  /** How many of the announced records have their result. */
+  get progress(): { done: number; total: number } {
+    return { done: this.view.rows.filter((r) => r.checked).length, total: this.view.rows.length };
+  }
+
+  /** Record rows and findings by area, in the core's reading order. */
+  get sections(): DnsSection[] {
+    return dnsSections(this.view.rows, this.view.general, this.info());
   }
 
   /** The authoritative servers have a record that resolvers do not show yet. */
@@ -95,6 +169,7 @@ export class DnsCheck {
   reset(): void {
     this.operation = null;
     this.audit = null;
+    this.live = [];
     this.running = false;
     this.cancelled = false;
     this.errors.clear('dns');
@@ -112,18 +187,27 @@ export class DnsCheck {
     if (profile === null || this.running) return;
     const operation = operationId('dns');
     this.operation = operation;
+    this.live = [];
+    this.received = 0;
     this.running = true;
     this.cancelled = false;
     this.errors.clear('dns');
     try {
-      const audit = await this.ipc.auditDns({
-        profile,
-        pasted: this.pasted.trim() === '' ? null : this.pasted,
-        selectors: this.selectors.split(/[\s,]+/).filter((s) => s !== ''),
-        returnPath: this.returnPath.trim() === '' ? null : this.returnPath.trim(),
-        providerRecords: this.pasted.trim() === '' ? (this.providerRecords() ?? undefined) : undefined,
-        operation,
-      });
+      const audit = await this.ipc.auditDns(
+        {
+          profile,
+          pasted: this.pasted.trim() === '' ? null : this.pasted,
+          selectors: this.selectors.split(/[\s,]+/).filter((s) => s !== ''),
+          returnPath: this.returnPath.trim() === '' ? null : this.returnPath.trim(),
+          providerRecords: this.pasted.trim() === '' ? (this.providerRecords() ?? undefined) : undefined,
+          operation,
+        },
+        (event) => {
+          if (this.operation !== operation) return;
+          this.live = applyProgress(this.live, event);
+          this.received += 1;
+        },
+      );
       if (this.operation === operation) this.audit = audit;
     } catch (error) {
       if (this.operation !== operation) return;

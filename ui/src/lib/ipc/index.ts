@@ -5,6 +5,7 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { Finding } from './bindings/Finding';
 import type { AuditDnsRequest } from './bindings/AuditDnsRequest';
 import type { DnsReport } from './bindings/DnsReport';
+import type { DnsProgress } from './bindings/DnsProgress';
 import type { ProbePortsRequest } from './bindings/ProbePortsRequest';
 import type { ProbeReport } from './bindings/ProbeReport';
 import type { SendReport } from './bindings/SendReport';
@@ -65,6 +66,9 @@ export type { Severity } from './bindings/Severity';
 export type { WizardStep } from './bindings/WizardStep';
 export type { Action } from './bindings/Action';
 export type { DnsRecordFix } from './bindings/DnsRecordFix';
+export type { DnsProgress };
+export type { PlannedRecord } from './bindings/PlannedRecord';
+export type { RecordReport } from './bindings/RecordReport';
 export type { PortProbe } from './bindings/PortProbe';
 export type { TranscriptLine } from './bindings/TranscriptLine';
 export type { PreflightRequest, PreflightReport };
@@ -131,8 +135,13 @@ export const ipc = {
   saveProfile: (request: SaveProfileRequest) => call<SaveProfileReply>('save_profile', { request }),
   listProfiles: () => call<ProfileList>('list_profiles'),
   removeProfile: (name: string) => call<RemoveProfileReply>('remove_profile', { name }),
-  /** The DNS audit of a saved profile's domain; asks DNS afresh every time. */
-  auditDns: (request: AuditDnsRequest) => call<DnsReport>('audit_dns', { request }),
+  /** The DNS audit of a saved profile's domain; asks DNS afresh every time. `onProgress` gets every
+   *  record to look up when the audit starts, then each record's findings as its answer lands. */
+  auditDns: (request: AuditDnsRequest, onProgress: (event: DnsProgress) => void = () => {}) => {
+    const channel = new Channel<DnsProgress>();
+    channel.onmessage = onProgress;
+    return call<DnsReport>('audit_dns', { request, onProgress: channel });
+  },
   /** "Check sign-in" / "Send test message" for a saved profile; `onStage` gets each stage as it starts. */
   smtpCheck: (request: SmtpCheckRequest, onStage: (stage: Stage) => void) => {
     const channel = new Channel<Stage>();

@@ -4,7 +4,7 @@ import { render, screen, fireEvent, within } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { Wizard } from '../wizard.svelte';
-import type { AppInfo, DnsReport, Finding, Ipc, PreflightReport, ProbeReport, Profile, Provider, ProviderRecords, SendReport, Stage } from '../ipc';
+import type { AppInfo, DnsProgress, DnsReport, Finding, Ipc, PlannedRecord, PreflightReport, ProbeReport, Profile, Provider, ProviderRecords, SendReport, Stage } from '../ipc';
 import DnsStep from './DnsStep.svelte';
 import TestStep from './TestStep.svelte';
 import DoneStep from './DoneStep.svelte';
@@ -91,12 +91,27 @@ function savedWizard(ipc: Ipc): Wizard {
   return wizard;
 }
 
+/** The records a SendGrid audit of nodmarc.test announces, in the core's order. */
+const planned: PlannedRecord[] = [
+  { id: 'dkim:s1', area: 'dkim', kind: 'CNAME', host: 's1._domainkey.nodmarc.test', purpose: 'DKIM key, published by SendGrid' },
+  { id: 'dkim:s2', area: 'dkim', kind: 'CNAME', host: 's2._domainkey.nodmarc.test', purpose: 'DKIM key, published by SendGrid' },
+  { id: 'spf', area: 'spf', kind: 'TXT', host: 'nodmarc.test', purpose: 'SPF: the servers allowed to send as your domain' },
+  { id: 'dmarc', area: 'dmarc', kind: 'TXT', host: '_dmarc.nodmarc.test', purpose: 'DMARC: what receivers do with mail that fails' },
+];
+const [plannedS1, plannedS2, plannedSpf, plannedDmarc] = planned as [PlannedRecord, PlannedRecord, PlannedRecord, PlannedRecord];
+
 const noDmarc: DnsReport = {
   domain: 'nodmarc.test',
   provider: 'sendgrid',
   elapsed_ms: 12,
   verdict: 'failed',
   propagating: false,
+  records: [
+    { ...plannedS1, in_use: true, findings: [1] },
+    { ...plannedS2, in_use: true, findings: [2] },
+    { ...plannedSpf, in_use: true, findings: [0] },
+    { ...plannedDmarc, in_use: true, findings: [3] },
+  ],
   findings: [
     { code: 'spf.ok', severity: 'pass', title: 'SPF includes sendgrid.net', detail: '', fix: [], area: 'spf', offers: [] },
     { code: 'dkim.ok', severity: 'pass', title: 'DKIM s1 is published', detail: '', fix: [], area: 'dkim', offers: [] },
@@ -135,7 +150,7 @@ describe('DNS step', () => {
     const ipc = fakeIpc({ auditDns: vi.fn().mockReturnValue(audit.promise) });
     render(DnsStep, { wizard: savedWizard(ipc) });
 
-    expect(ipc.auditDns).toHaveBeenCalledWith(expect.objectContaining({ profile: 'nodmarc.test', pasted: null }));
+    expect(ipc.auditDns).toHaveBeenCalledWith(expect.objectContaining({ profile: 'nodmarc.test', pasted: null }), expect.any(Function));
     const results = screen.getByTestId('dns-results');
     expect(results).toHaveAttribute('aria-busy', 'true');
     expect(within(results).getAllByText(/checking…/)).toHaveLength(4);
@@ -145,9 +160,12 @@ describe('DNS step', () => {
     expect(results).toHaveAttribute('aria-busy', 'false');
     expect(screen.getByRole('heading', { name: /SPF/ })).toHaveTextContent('(Passed)');
     expect(screen.getByRole('heading', { name: /DMARC/ })).toHaveTextContent('(Problems)');
-    // Problems come first, so the record to add is not below the fold.
+    // Sections keep the core's reading order (they do not move when results land); each record is a
+    // row under its section.
     const order = Array.from(results.querySelectorAll('[data-section]')).map((el) => el.getAttribute('data-section'));
-    expect(order[0]).toBe('dmarc');
+    expect(order).toEqual(['spf', 'dkim', 'dmarc']);
+    expect(results.querySelector('[data-record="dmarc"]')).toHaveAttribute('data-state', 'fail');
+    expect(results.querySelector('[data-record="dkim:s1"]')).toHaveAttribute('data-state', 'pass');
     // The exact record to add, with copy buttons.
     const dmarc = document.querySelector('[data-code="dmarc.missing"]') as HTMLElement;
     expect(within(dmarc).getByTestId('record-host')).toHaveTextContent('_dmarc.nodmarc.test');
@@ -160,9 +178,52 @@ describe('DNS step', () => {
     expect(screen.queryByTestId('propagation')).toBeNull();
   });
 
+  it('shows each record checking, then its result as its event lands; the final report keeps the rows', async () => {
+    const audit = deferred<DnsReport>();
+    let onProgress: (event: DnsProgress) => void = () => {};
+    const ipc = fakeIpc({
+      auditDns: vi.fn((_request, progress?: (event: DnsProgress) => void) => {
+        onProgress = progress ?? onProgress;
+        return audit.promise;
+      }),
+    });
+    render(DnsStep, { wizard: savedWizard(ipc) });
+    const results = screen.getByTestId('dns-results');
+    const state = (id: string) => results.querySelector(`[data-record="${id}"]`)?.getAttribute('data-state');
+
+    onProgress({ event: 'planned', domain: 'nodmarc.test', records: planned });
+    await tick();
+    expect(planned.map((r) => state(r.id))).toEqual(['checking', 'checking', 'checking', 'checking']);
+    expect(screen.getByTestId('dns-progress')).toHaveTextContent('0 of 4 records');
+    const [spfOk, s1Ok, s2Ok, dmarcMissing] = noDmarc.findings as [Finding, Finding, Finding, Finding];
+
+    onProgress({ event: 'checked', id: 'dkim:s1', in_use: true, findings: [s1Ok] });
+    onProgress({ event: 'checked', id: 'dmarc', in_use: true, findings: [dmarcMissing] });
+    await tick();
+    expect(planned.map((r) => state(r.id))).toEqual(['pass', 'checking', 'checking', 'fail']);
+    expect(screen.getByTestId('dns-progress')).toHaveTextContent('2 of 4 records');
+    // The section heading shows checking while any of its records is.
+    expect(results.querySelector('[data-section="dkim"]')).toHaveClass('checking');
+    expect(results.querySelector('[data-section="dmarc"]')).toHaveClass('fail');
+    // One announcement for the run, not one per record.
+    expect(screen.getByTestId('dns-announce')).toHaveTextContent('Checking the DNS records of nodmarc.test');
+
+    onProgress({ event: 'checked', id: 'dkim:s2', in_use: true, findings: [s2Ok] });
+    onProgress({ event: 'checked', id: 'spf', in_use: true, findings: [spfOk] });
+    await tick();
+    const live = Array.from(results.querySelectorAll('[data-record]')).map((el) => el.outerHTML);
+    expect(results).toHaveAttribute('data-events', '5');
+    audit.resolve(noDmarc);
+    await vi.waitFor(() => expect(screen.getByTestId('dns-summary')).toHaveTextContent('not ready'));
+    // The final report's rows are the live ones, in the same place.
+    expect(Array.from(results.querySelectorAll('[data-record]')).map((el) => el.outerHTML)).toEqual(live);
+    expect(screen.getByTestId('dns-announce')).toHaveTextContent('not ready');
+  });
+
   it('"Check again" asks again with the pasted table, and explains propagation when the core says so', async () => {
     const propagating: DnsReport = {
       ...noDmarc,
+      records: [],
       propagating: true,
       findings: [{ code: 'dns.not_propagated', severity: 'warn', title: 'Published but not visible yet', detail: '', fix: [], area: 'dns', offers: [] }],
     };
@@ -173,7 +234,10 @@ describe('DNS step', () => {
 
     wizard.dns.pasted = 'CNAME em1234.nodmarc.test u1234.wl.sendgrid.net';
     await fireEvent.click(screen.getByRole('button', { name: 'Check again' }));
-    expect(ipc.auditDns).toHaveBeenLastCalledWith(expect.objectContaining({ pasted: 'CNAME em1234.nodmarc.test u1234.wl.sendgrid.net' }));
+    expect(ipc.auditDns).toHaveBeenLastCalledWith(
+      expect.objectContaining({ pasted: 'CNAME em1234.nodmarc.test u1234.wl.sendgrid.net' }),
+      expect.any(Function),
+    );
     await vi.waitFor(() => expect(screen.getByTestId('propagation')).toHaveTextContent('Still propagating'));
     expect(ipc.auditDns).toHaveBeenCalledTimes(2);
   });
@@ -199,7 +263,7 @@ describe('DNS step', () => {
     await wizard.preflight.domain.run({ provider: 'sendgrid', key: 'SG.x', username: null, domain: 'nodmarc.test' });
     render(DnsStep, { wizard });
     await vi.waitFor(() => expect(screen.getByTestId('records-from')).toHaveTextContent("Records from SendGrid's API — nothing to paste."));
-    expect(ipc.auditDns).toHaveBeenLastCalledWith(expect.objectContaining({ pasted: null, providerRecords: { ...records } }));
+    expect(ipc.auditDns).toHaveBeenLastCalledWith(expect.objectContaining({ pasted: null, providerRecords: { ...records } }), expect.any(Function));
     // The disagreement is listed with the DKIM findings, like the others.
     expect(document.querySelector('[data-section="dkim"] [data-code="api.provider_dns_disagree"]')).toBeInTheDocument();
 
@@ -231,6 +295,7 @@ describe('DNS step', () => {
   it('titles sections with the core\'s area labels and tells "could not check" from "broken"', async () => {
     const unanswered: DnsReport = {
       ...noDmarc,
+      records: [{ ...plannedSpf, in_use: true, findings: [0] }],
       verdict: 'could_not_check',
       findings: [{ code: 'dns.lookup_failed', severity: 'fail', title: 'The SPF lookup got no answer', detail: '', fix: [], area: 'spf', offers: [] }],
     };
