@@ -97,9 +97,12 @@ pub async fn audit_dns(
             .step("Copy the whole table from the provider's page (type, host and value of each record) and paste it again.")
         })?;
     }
-    let from_provider = request
-        .provider_records
-        .filter(|r| audit.pasted.is_empty() && !r.records.is_empty());
+    // Records listed for another domain (a profile edited since the pre-flight) are not this one's.
+    let from_provider = request.provider_records.filter(|r| {
+        audit.pasted.is_empty()
+            && !r.records.is_empty()
+            && dns::names::to_ascii(&r.domain).is_ok_and(|d| d == audit.domain)
+    });
     if let Some(records) = &from_provider {
         audit.pasted = records.pasted();
     }
