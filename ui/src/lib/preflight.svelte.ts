@@ -25,6 +25,8 @@ class Ask {
   skipped = $state(false);
   /** Which edit of the key (`Wizard.keyEdits`) it was asked about. */
   askedFor = $state<number | null>(null);
+  /** The sending domain it was asked about, as typed (the provider's answer names it in A-labels). */
+  askedDomain = $state<string | null>(null);
   private operation: string | null = null;
 
   constructor(
@@ -42,6 +44,7 @@ class Ask {
   async run(ask: PreflightAsk, edits: number | null = null): Promise<void> {
     const operation = operationId('preflight');
     this.askedFor = edits;
+    this.askedDomain = ask.domain ?? null;
     if (this.operation !== null) void this.ipc.cancelOperation(this.operation).catch(() => {});
     this.operation = operation;
     this.running = true;
@@ -93,6 +96,7 @@ class Ask {
     this.running = false;
     this.skipped = false;
     this.askedFor = null;
+    this.askedDomain = null;
     this.errors.clear(this.place);
   }
 }
@@ -130,10 +134,14 @@ export class KeyPreflight {
     return (this.domain.report?.findings ?? []).filter((f) => !shown.includes(f.code));
   }
 
-  /** The provider's records for the domain, when its API listed them. Not secret: kept for the DNS
-   *  step (also after the key itself is gone from the window). */
-  get records(): ProviderRecords | null {
-    return this.domain.report?.records ?? this.key.report?.records ?? null;
+  /** The provider's records for the domain the Keychain step asked about, when its API listed any.
+   *  Not secret: kept for the DNS step (also after the key itself is gone from the window). An empty
+   *  list is no records: the core does not check it, so the window does not say it will. */
+  get records(): { records: ProviderRecords; domain: string } | null {
+    const records = this.domain.report?.records;
+    const domain = this.domain.askedDomain;
+    if (!records || records.records.length === 0 || domain === null) return null;
+    return { records, domain };
   }
 
   reset(): void {

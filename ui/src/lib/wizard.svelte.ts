@@ -65,11 +65,13 @@ export class Wizard {
 
   /** The provider's records for the saved profile's domain (from the pre-flight), for the DNS step. */
   get providerRecords(): ProviderRecords | null {
-    const records = this.preflight.records;
+    const asked = this.preflight.records;
     const domain = this.savedProfile?.domain;
-    if (!records || !domain) return null;
+    if (!asked || !domain) return null;
+    // Compared with the domain as it was typed for the ask, not with the answer's: the provider
+    // names an internationalized domain by its A-labels, the profile keeps it as typed.
     const bare = (name: string) => name.trim().replace(/\.$/, '').toLowerCase();
-    return bare(records.domain) === bare(domain) ? records : null;
+    return bare(asked.domain) === bare(domain) ? asked.records : null;
   }
 
   async load(): Promise<void> {

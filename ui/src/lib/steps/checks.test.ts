@@ -280,6 +280,39 @@ describe('DNS step', () => {
     expect(vi.mocked(ipc.auditDns).mock.lastCall?.[0].providerRecords).toBeUndefined();
   });
 
+  it('keeps the records of an internationalized domain (listed by its A-labels) and never claims an empty list', async () => {
+    const idn: Profile = { ...profile, name: 'bücher.example', domain: 'bücher.example', from: 'ops@bücher.example' };
+    const listed: ProviderRecords = {
+      provider: 'sendgrid',
+      domain: 'xn--bcher-kva.example',
+      valid: true,
+      records: [{ label: 'DKIM 1', type: 'CNAME', host: 's1._domainkey.xn--bcher-kva.example', value: 's1.domainkey.u7.wl.sendgrid.net', valid: true }],
+    };
+    const answer = (records: ProviderRecords): PreflightReport => ({
+      provider: 'sendgrid', ok: true, reach: 'checked', key_refused: false, findings: [], settles: [], records,
+    });
+    const ipc = fakeIpc({ auditDns: vi.fn().mockResolvedValue({ ...noDmarc, domain: 'bücher.example' }), preflightKey: vi.fn().mockResolvedValue(answer(listed)) });
+    const wizard = new Wizard(ipc);
+    wizard.info = info;
+    wizard.providers = [{ id: 'sendgrid', name: 'SendGrid' } as Provider];
+    wizard.providerId = 'sendgrid';
+    // Asked with the domain as typed in the Keychain step, which the profile keeps.
+    await wizard.preflight.domain.run({ provider: 'sendgrid', key: 'SG.x', username: null, domain: 'Bücher.example' });
+    wizard.recordSave({ ok: true, profile: idn, masked_key: 'SG.Zx…5rE2w', findings: [] });
+    expect(wizard.providerRecords).toEqual(listed);
+    render(DnsStep, { wizard });
+    await vi.waitFor(() => expect(ipc.auditDns).toHaveBeenCalled());
+    expect(vi.mocked(ipc.auditDns).mock.lastCall?.[0].providerRecords).toEqual(listed);
+    expect(screen.getByTestId('records-kept')).toHaveTextContent("SendGrid's records for xn--bcher-kva.example were read from its API");
+
+    // An answer listing no records: nothing is sent, nothing is promised.
+    vi.mocked(ipc.preflightKey).mockResolvedValue(answer({ ...listed, records: [] }));
+    await wizard.preflight.domain.run({ provider: 'sendgrid', key: 'SG.x', username: null, domain: 'bücher.example' });
+    expect(wizard.providerRecords).toBeNull();
+    await tick();
+    expect(screen.queryByTestId('records-kept')).toBeNull();
+  });
+
   it('Cancel stops the running audit by its operation id and says so', async () => {
     const audit = deferred<DnsReport>();
     const ipc = fakeIpc({ auditDns: vi.fn().mockReturnValue(audit.promise) });
