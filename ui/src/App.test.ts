@@ -71,6 +71,7 @@ const fake = vi.hoisted(() => ({
   rotateKey: vi.fn(),
   editProfile: vi.fn(),
   recordChecks: vi.fn(),
+  auditDns: vi.fn(),
 }));
 
 vi.mock('./lib/ipc', () => ({ ipc: fake, IpcFailure: Error }));
@@ -493,5 +494,72 @@ describe('key step: the provider pre-flight', () => {
     expect(screen.getByTestId('provider-records').querySelector('[data-code="sendgrid.mail_send_allowed"]')).toBeNull();
     expect(document.body.innerHTML).not.toContain(key.slice(3, 40));
     expect(screen.getByRole('button', { name: 'Next' })).toBeEnabled();
+  });
+
+  it('after saving, nothing in the window holds the key: not on the DNS step, not Back on the Key step, whose username can no longer undo the records', async () => {
+    const postmark: Provider = {
+      ...sendgrid, id: 'postmark', name: 'Postmark', key_rule: 'postmark_server_token', key_label: 'Server API Token', message_streams: true,
+      username: { kind: 'same_as_key', alternative: 'an SMTP Token: its access key as the username' },
+    };
+    const key = '9d8c7b6a-5f4e-4d3c-a2b1-0f9e8d7c6b5a';
+    const accepted: PreflightReport = {
+      provider: 'postmark', ok: true, reach: 'checked', key_refused: false, settles: [],
+      findings: [f('postmark.server_token', 'pass', 'Postmark accepts this Server API Token')],
+    };
+    const records = {
+      provider: 'postmark', domain: 'example.com', valid: true,
+      records: [{ label: 'DKIM', type: 'TXT', host: '20240101pm._domainkey.example.com', value: 'k=rsa; p=MIGf', valid: true }],
+    };
+    fake.listProviders.mockResolvedValue([postmark]);
+    fake.checkKey.mockResolvedValue({ provider: 'postmark', ok: true, masked: '9d8c…6b5a', findings: [f('key.looks_valid', 'pass', 'The Server API Token looks right')] });
+    fake.preflightKey.mockImplementation((request: { domain: string | null }) =>
+      Promise.resolve(request.domain === null ? accepted : { ...accepted, records, findings: [] }),
+    );
+    fake.saveProfile.mockResolvedValue({
+      ok: true,
+      masked_key: '9d8c…6b5a',
+      profile: { name: 'example.com', provider: 'postmark', domain: 'example.com', from: 'news@example.com', created: '', updated: '', history: [] },
+      findings: [],
+    });
+    fake.auditDns.mockReturnValue(new Promise(() => {}));
+    try {
+      render(App);
+      await fireEvent.click(await screen.findByRole('radio', { name: /Postmark/ }));
+      await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+      await fireEvent.paste(screen.getByTestId('key-input'), { clipboardData: { getData: () => key } });
+      await vi.waitFor(() => expect(document.querySelector('[data-code="postmark.server_token"]')).toBeInTheDocument());
+      await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+      await fireEvent.input(screen.getByLabelText('Sending domain'), { target: { value: 'example.com' } });
+      await fireEvent.input(screen.getByLabelText('From address'), { target: { value: 'news@example.com' } });
+      await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+      await vi.waitFor(() => expect(screen.getByTestId('records-read')).toHaveTextContent("1 record(s) read from Postmark's API"));
+
+      /** Every text, attribute and form value in the window. */
+      const windowText = () =>
+        document.documentElement.outerHTML +
+        Array.from(document.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input, textarea')).map((i) => i.value).join('\n');
+      await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+      await screen.findByRole('heading', { level: 1, name: /Check DNS/ });
+      expect(fake.auditDns).toHaveBeenCalledWith(expect.objectContaining({ providerRecords: records }), expect.any(Function));
+      expect(JSON.stringify(fake.auditDns.mock.lastCall)).not.toContain(key);
+      expect(windowText()).not.toContain(key);
+
+      // Back on the Key step: the saved key's masked form, no field to paste into or edit.
+      await fireEvent.click(screen.getByRole('button', { name: 'Back' }));
+      await fireEvent.click(screen.getByRole('button', { name: 'Back' }));
+      await screen.findByRole('heading', { level: 1, name: /Paste your Postmark/ });
+      expect(screen.getByRole('status')).toHaveTextContent('Saved in the OS keychain as 9d8c…6b5a');
+      expect(screen.queryByTestId('key-input')).toBeNull();
+      expect(screen.queryByRole('textbox', { name: /Username/ })).toBeNull();
+      expect(windowText()).not.toContain(key);
+      await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Next' })).toBeEnabled());
+      await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+      // The records read from Postmark are still there for the DNS step.
+      expect(screen.getByTestId('records-read')).toHaveTextContent("1 record(s) read from Postmark's API");
+      expect(fake.preflightKey).toHaveBeenCalledTimes(2);
+    } finally {
+      fake.listProviders.mockResolvedValue([sendgrid]);
+      fake.checkKey.mockResolvedValue(report);
+    }
   });
 });
