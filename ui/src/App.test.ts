@@ -562,4 +562,22 @@ describe('key step: the provider pre-flight', () => {
       fake.checkKey.mockResolvedValue(report);
     }
   });
+
+  it('an answer about the key as it was never lets Next go on with the key as it is now', async () => {
+    fake.preflightKey.mockResolvedValue(notCheckable);
+    render(App);
+    await fireEvent.click(await screen.findByRole('radio', { name: /SendGrid/ }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.paste(screen.getByTestId('key-input'), { clipboardData: { getData: () => 'SG.first' } });
+    await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Next' })).toBeEnabled());
+    // The key is edited; its check has not answered yet.
+    const pending = new Promise<KeyCheckReport>(() => {});
+    fake.checkKey.mockReturnValue(pending);
+    const calls = fake.checkKey.mock.calls.length;
+    await fireEvent.input(screen.getByTestId('key-input'), { target: { value: 'SG.first-and-more' } });
+    await vi.waitFor(() => expect(fake.checkKey.mock.calls.length).toBe(calls + 1));
+    expect(screen.getByRole('button', { name: 'Next' })).toBeDisabled();
+    expect(screen.queryByTestId('preflight-again')).toBeNull();
+    fake.checkKey.mockResolvedValue(report);
+  });
 });

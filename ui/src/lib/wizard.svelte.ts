@@ -14,6 +14,9 @@ export class Wizard {
   providers = $state<Provider[]>([]);
   providerId = $state<string | null>(null);
   keyReport = $state<KeyCheckReport | null>(null);
+  /** Which edit of the key (`keyEdits`) `keyReport` is about: an answer about an earlier key never
+   *  lets the step go on with the one in the field now. */
+  keyReportFor = $state<number | null>(null);
   /** The key exactly as pasted, until it is saved; then cleared for good. */
   key = $state('');
   /** Counts edits of the key and username, so an answer is known to be about what is there now
@@ -97,7 +100,9 @@ export class Wizard {
     // A running pre-flight is waited for (or skipped with its Cancel); a key the provider refused does
     // not go on: another one is pasted. "Could not check" does not hold anything up.
     if (id === 'key') {
-      return this.saved?.ok === true || (this.keyReport?.ok === true && !this.preflight.key.running && !this.preflight.refused);
+      if (this.saved?.ok === true) return true;
+      const checked = this.keyReport?.ok === true && this.keyReportFor === this.keyEdits;
+      return checked && !this.preflight.key.running && !this.preflight.refused;
     }
     if (id === 'keychain') return this.saved?.ok === true && !this.preflight.domain.running;
     if (id === 'dns') return this.dns.finished;
