@@ -165,9 +165,12 @@ export class DnsCheck {
   /** The authoritative servers have a record that resolvers do not show yet. */
   propagating = $derived(this.audit?.propagating === true);
 
-  /** Forgets the results (a new profile was saved). */
+  /** Forgets the results (a new profile was saved); a running audit is stopped in the core, and
+   *  whatever it still sends is dropped. */
   reset(): void {
+    const operation = this.operation;
     this.operation = null;
+    if (operation !== null) void this.ipc.cancelOperation(operation).catch(() => {});
     this.audit = null;
     this.live = [];
     this.running = false;

@@ -220,6 +220,42 @@ describe('DNS step', () => {
     expect(screen.getByTestId('dns-announce')).toHaveTextContent('not ready');
   });
 
+  it('an audit of an earlier profile is stopped when another is saved, and none of its events or its report lands in the new one', async () => {
+    const first = deferred<DnsReport>();
+    const second = deferred<DnsReport>();
+    const progress: ((event: DnsProgress) => void)[] = [];
+    const ipc = fakeIpc({
+      auditDns: vi
+        .fn()
+        .mockImplementationOnce((_request, onProgress: (event: DnsProgress) => void) => (progress.push(onProgress), first.promise))
+        .mockImplementationOnce((_request, onProgress: (event: DnsProgress) => void) => (progress.push(onProgress), second.promise)),
+    });
+    const wizard = savedWizard(ipc);
+    void wizard.dns.run();
+    const oldOperation = vi.mocked(ipc.auditDns).mock.calls[0]?.[0].operation;
+    // The checks are reset for another profile (another provider chosen, the wizard started again): the
+    // old audit is not wanted.
+    wizard.recordSave({ ok: true, profile: { ...profile, name: 'other.test', domain: 'other.test' }, masked_key: 'SG.Zx…5rE2w', findings: [] });
+    expect(ipc.cancelOperation).toHaveBeenCalledWith(oldOperation);
+    void wizard.dns.run();
+    progress[1]?.({ event: 'planned', domain: 'other.test', records: [plannedSpf] });
+    progress[0]?.({ event: 'planned', domain: 'nodmarc.test', records: planned });
+    progress[0]?.({ event: 'checked', id: 'spf', in_use: true, findings: [noDmarc.findings[3] as Finding] });
+    expect(wizard.dns.live.map((r) => [r.record.id, r.checked])).toEqual([['spf', false]]);
+    first.resolve(noDmarc);
+    await tick();
+    expect(wizard.dns.audit).toBeNull();
+    expect(wizard.dns.running).toBe(true);
+    // A straggler of the new audit's own Channel, after its report, changes nothing shown.
+    const done: DnsReport = { ...noDmarc, domain: 'other.test', verdict: 'passed', records: [{ ...plannedSpf, in_use: true, findings: [0] }], findings: [noDmarc.findings[0] as Finding] };
+    second.resolve(done);
+    await vi.waitFor(() => expect(wizard.dns.audit).toEqual(done));
+    const shown = JSON.stringify(wizard.dns.sections);
+    progress[1]?.({ event: 'checked', id: 'spf', in_use: true, findings: [noDmarc.findings[3] as Finding] });
+    expect(JSON.stringify(wizard.dns.sections)).toBe(shown);
+    expect(wizard.dns.received).toBe(1);
+  });
+
   it('"Check again" asks again with the pasted table, and explains propagation when the core says so', async () => {
     const propagating: DnsReport = {
       ...noDmarc,
