@@ -339,7 +339,7 @@ describe('DNS step', () => {
     render(DnsStep, { wizard });
     await vi.waitFor(() => expect(ipc.auditDns).toHaveBeenCalled());
     expect(vi.mocked(ipc.auditDns).mock.lastCall?.[0].providerRecords).toEqual(listed);
-    expect(screen.getByTestId('records-kept')).toHaveTextContent("SendGrid's records for xn--bcher-kva.example were read from its API");
+    expect(screen.getByTestId('records-kept')).toHaveTextContent("SendGrid's records for bücher.example were read from its API");
 
     // An answer listing no records: nothing is sent, nothing is promised.
     vi.mocked(ipc.preflightKey).mockResolvedValue(answer({ ...listed, records: [] }));
