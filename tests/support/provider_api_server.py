@@ -214,7 +214,7 @@ class Handler(BaseHTTPRequestHandler):
         if key == SG_RATE:
             return self.send(429, {"errors": [{"field": None, "message": "too many requests"}]},
                              headers=[("X-RateLimit-Limit", "600"), ("X-RateLimit-Remaining", "0"),
-                                      ("X-RateLimit-Reset", "1764480000")])
+                                      ("X-RateLimit-Reset", str(int(time.time()) + 120))])
         if key == SG_FAIL:
             return self.send(500, b"<html>Internal Server Error</html>", "text/html")
         if key == SG_WRONG:

@@ -62,7 +62,7 @@ const sgRecords = {
   ],
 };
 const sgWithRecords = preflight('sendgrid', [mailSendAllowed, finding('sendgrid.domain_auth_valid', 'pass', 'key', "SendGrid marks example.com's domain authentication valid", {
-  detail: "SendGrid's records for example.com (automated security) were read from its API. The DNS step and verify check them in DNS.",
+  detail: "SendGrid's records for example.com (automated security) were read from its API. The DNS check compares them with what your DNS serves.",
 })], { records: sgRecords });
 
 const spfOk = finding('spf.ok', 'pass', 'spf', 'SPF includes sendgrid.net', { detail: 'v=spf1 include:sendgrid.net ~all' });

@@ -272,17 +272,52 @@ fn unanswered(api: Api, e: &Unanswered) -> Finding {
 fn inconclusive(api: Api, reply: &Reply) -> Finding {
     let why = match reply.status {
         429 => format!(
-            "it is rate limiting requests (HTTP 429{})",
-            if reply.rate_limit.is_empty() {
-                String::new()
-            } else {
-                format!("; {}", reply.rate_limit.join(", "))
-            }
+            "it is rate limiting requests (HTTP 429){}",
+            when_to_ask_again(&reply.rate_limit, time::OffsetDateTime::now_utc())
+                .map(|when| format!("; it can be asked again {when}"))
+                .unwrap_or_default()
         ),
         s if s >= 500 => format!("it reported a problem on its side (HTTP {s})"),
         s => format!("it answered HTTP {s}, which says nothing certain about the key"),
     };
     could_not_check(api, why)
+}
+
+/// When a rate-limited provider may be asked again, in words (`in about 2 minutes (at 06:42 UTC)`),
+/// from its headers as [`Reply::rate_limit`] holds them (`name: value`): `Retry-After` in
+/// seconds, or a `…ratelimit-reset` that is a Unix time (SendGrid) or seconds from now (Brevo).
+/// `None` when the headers do not say, or the time has already come.
+fn when_to_ask_again(headers: &[String], now: time::OffsetDateTime) -> Option<String> {
+    let value = |wanted: &dyn Fn(&str) -> bool| {
+        headers.iter().find_map(|h| {
+            let (name, value) = h.split_once(':')?;
+            wanted(&name.trim().to_ascii_lowercase())
+                .then(|| value.trim().parse::<i64>().ok())
+                .flatten()
+        })
+    };
+    let seconds = value(&|n| n == "retry-after").or_else(|| {
+        value(&|n| n.ends_with("ratelimit-reset")).map(|reset| {
+            // A Unix time is far larger than any wait a provider asks for in seconds.
+            if reset > 1_000_000_000 {
+                reset - now.unix_timestamp()
+            } else {
+                reset
+            }
+        })
+    })?;
+    if seconds <= 0 {
+        return None;
+    }
+    let at = now + time::Duration::seconds(seconds);
+    let clock = format!("{:02}:{:02} UTC", at.hour(), at.minute());
+    Some(if seconds < 60 {
+        format!("in {seconds} s")
+    } else {
+        let minutes = (seconds + 59) / 60;
+        let unit = if minutes == 1 { "minute" } else { "minutes" };
+        format!("in about {minutes} {unit} (at {clock})")
+    })
 }
 
 /// The warning for a 200 whose body is not the JSON the provider documents.
@@ -378,6 +413,45 @@ mod tests {
                 "{id}"
             );
         }
+    }
+
+    #[test]
+    fn a_rate_limit_says_when_to_ask_again_in_words_not_headers() {
+        let now = time::macros::datetime!(2026-11-30 06:40:30 UTC);
+        let h = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        // SendGrid: a Unix time.
+        let reset = (now.unix_timestamp() + 120).to_string();
+        assert_eq!(
+            when_to_ask_again(
+                &h(&[
+                    "x-ratelimit-remaining: 0",
+                    &format!("x-ratelimit-reset: {reset}")
+                ]),
+                now
+            )
+            .as_deref(),
+            Some("in about 2 minutes (at 06:42 UTC)")
+        );
+        // Brevo: seconds from now; Retry-After first when both are there.
+        assert_eq!(
+            when_to_ask_again(&h(&["x-sib-ratelimit-reset: 7"]), now).as_deref(),
+            Some("in 7 s")
+        );
+        assert_eq!(
+            when_to_ask_again(&h(&["x-ratelimit-reset: 600", "retry-after: 2"]), now).as_deref(),
+            Some("in 2 s")
+        );
+        // A reset already past, an HTTP date, or nothing: nothing to say.
+        let past = (now.unix_timestamp() - 5).to_string();
+        assert_eq!(
+            when_to_ask_again(&h(&[&format!("x-ratelimit-reset: {past}")]), now),
+            None
+        );
+        assert_eq!(
+            when_to_ask_again(&h(&["retry-after: Wed, 21 Oct 2015 07:28:00 GMT"]), now),
+            None
+        );
+        assert_eq!(when_to_ask_again(&[], now), None);
     }
 
     #[test]

@@ -399,8 +399,8 @@ async fn domain_records(
         "postmark.domain_records",
         format!("Postmark's DKIM and Return-Path records for {wanted} were read"),
         format!(
-            "Postmark marks DKIM {} and the Return-Path {}. The DNS step and `verify` check these \
-             records against what your DNS serves.",
+            "Postmark marks DKIM {} and the Return-Path {}. The DNS check compares these records \
+             with what your DNS serves.",
             if details.dkim_verified {
                 "verified"
             } else {

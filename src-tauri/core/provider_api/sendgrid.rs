@@ -304,34 +304,46 @@ async fn domain_records(
         .flatten()
         .map(|s| s.username.as_str())
         .collect();
-    preflight.findings.push(if auth.valid == Some(true) && not_valid.is_empty() {
-        Finding::pass(
-            "sendgrid.domain_auth_valid",
-            format!("SendGrid marks {wanted}'s domain authentication valid"),
-            format!(
-                "SendGrid's records for {wanted} ({}) were read from its API{}. The DNS step and \
-                 `verify` check them against what your DNS serves.",
-                records.iter().map(|r| r.host.as_str()).collect::<Vec<_>>().join(", "),
-                if assigned.is_empty() {
-                    String::new()
+    preflight
+        .findings
+        .push(if auth.valid == Some(true) && not_valid.is_empty() {
+            Finding::pass(
+                "sendgrid.domain_auth_valid",
+                format!("SendGrid marks {wanted}'s domain authentication valid"),
+                format!(
+                    "SendGrid's records for {wanted} ({}) were read from its API{}. The DNS check \
+                 compares them with what your DNS serves.",
+                    records
+                        .iter()
+                        .map(|r| r.host.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if assigned.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; the domain is also assigned to the subuser(s) {}",
+                            assigned.join(", ")
+                        )
+                    }
+                ),
+            )
+        } else {
+            Finding::warn(
+                "sendgrid.domain_auth_not_valid",
+                format!("SendGrid does not yet mark {wanted}'s domain authentication valid"),
+                if not_valid.is_empty() {
+                    "SendGrid marks the domain not valid as a whole.".to_owned()
                 } else {
-                    format!("; the domain is also assigned to the subuser(s) {}", assigned.join(", "))
-                }
-            ),
-        )
-    } else {
-        Finding::warn(
-            "sendgrid.domain_auth_not_valid",
-            format!("SendGrid does not yet mark {wanted}'s domain authentication valid"),
-            if not_valid.is_empty() {
-                "SendGrid marks the domain not valid as a whole.".to_owned()
-            } else {
-                format!("SendGrid marks these records not valid: {}.", not_valid.join("; "))
-            },
-        )
-        .step("Publish the records exactly as listed (the DNS step and `verify` show which one differs).")
-        .step(format!("Then press Verify in SendGrid ({SENDER_AUTH})."))
-    });
+                    format!(
+                        "SendGrid marks these records not valid: {}.",
+                        not_valid.join("; ")
+                    )
+                },
+            )
+            .step("Publish the records exactly as listed (the DNS check shows which one differs).")
+            .step(format!("Then press Verify in SendGrid ({SENDER_AUTH})."))
+        });
     preflight.records = Some(ProviderRecords {
         provider: subject.provider.id.to_owned(),
         domain: wanted.to_owned(),

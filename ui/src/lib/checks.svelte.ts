@@ -274,9 +274,13 @@ export class SmtpTest {
     return this.stages.find((s) => s.stage === this.stage)?.label ?? null;
   }
 
-  /** Forgets the results (a new profile was saved). */
+  /** Forgets the results (a new profile was saved); a running check is stopped in the core (a
+   *  test message to the old profile's address must not go out behind the admin's back), and
+   *  whatever it still sends is dropped. */
   reset(): void {
+    const operation = this.operation;
     this.operation = null;
+    if (operation !== null) void this.ipc.cancelOperation(operation).catch(() => {});
     this.to = '';
     this.running = null;
     this.stage = null;

@@ -517,6 +517,20 @@ describe('Test message step', () => {
     await vi.waitFor(() => expect(screen.getByTestId('port-saved')).toHaveTextContent('port 2525'));
   });
 
+  it('a check of an earlier profile is stopped when another is saved, and its report does not land', async () => {
+    const run = deferred<SendReport>();
+    const ipc = fakeIpc({ smtpCheck: vi.fn().mockReturnValue(run.promise) });
+    const wizard = savedWizard(ipc);
+    void wizard.smtp.run('send_test');
+    const operation = vi.mocked(ipc.smtpCheck).mock.calls[0]?.[0].operation;
+    wizard.recordSave({ ok: true, profile: { ...profile, name: 'other.test', domain: 'other.test' }, masked_key: 'SG.Zx…5rE2w', findings: [] });
+    expect(ipc.cancelOperation).toHaveBeenCalledWith(operation);
+    run.resolve(report('send_test', []));
+    await tick();
+    expect(wizard.smtp.sent).toBeNull();
+    expect(wizard.smtp.running).toBeNull();
+  });
+
   it('Cancel cancels the running check by its operation id and says it was cancelled', async () => {
     const run = deferred<SendReport>();
     const ipc = fakeIpc({ smtpCheck: vi.fn().mockReturnValue(run.promise) });
