@@ -268,13 +268,33 @@ impl<'r> CheckPlan<'r> {
             };
             covered.push((rp.host.clone(), types));
         }
+        // An MX at the domain into the provider that is needed only to receive mail there
+        // (Mailgun's receiving records) is reported by its own check when present, never required:
+        // a pasted row of it is not checked as a record to publish.
+        let optional_mx = |p: &PastedRecord| {
+            p.host == domain
+                && p.rtype == "MX"
+                && plan.records.iter().any(|r| match r {
+                    RecordCheck::OptionalMx { under } => {
+                        let value = p
+                            .value
+                            .split_ascii_whitespace()
+                            .last()
+                            .unwrap_or_default()
+                            .trim_end_matches('.');
+                        value == *under || value.ends_with(&format!(".{under}"))
+                    }
+                    RecordCheck::Verification { .. } => false,
+                })
+        };
         plan.other_pasted = request
             .pasted
             .iter()
             .filter(|p| {
-                !covered
-                    .iter()
-                    .any(|(h, types)| h == &p.host && types.contains(&p.rtype.as_str()))
+                !optional_mx(p)
+                    && !covered
+                        .iter()
+                        .any(|(h, types)| h == &p.host && types.contains(&p.rtype.as_str()))
             })
             .collect();
         plan
