@@ -300,6 +300,17 @@ impl<'r> CheckPlan<'r> {
         plan
     }
 
+    /// Whether a pasted row no other check covers is one the provider lists without needing it to
+    /// send authenticated mail: a CNAME (click and open tracking: Mailgun's `email.mg…`, SendGrid's
+    /// link branding) or an MX (receiving mail). Not a DKIM key, nor a record at a return-path host
+    /// (SendGrid's manual MX), and no TXT row (a verification code may be what the provider waits
+    /// for): those are needed.
+    pub(crate) fn optional_row(&self, p: &PastedRecord) -> bool {
+        matches!(p.rtype.as_str(), "CNAME" | "MX")
+            && !p.host.contains("._domainkey.")
+            && !self.return_paths.iter().any(|rp| rp.host == p.host)
+    }
+
     fn push_dkim(&mut self, selector: &str, cname_into: Option<&'static str>) {
         self.dkim.push(DkimSelector {
             selector: selector.to_owned(),
