@@ -411,12 +411,15 @@ pub static PROVIDERS: &[Provider] = &[
         key_hint: "SES → SMTP settings → Create SMTP credentials. The SMTP password is derived from an IAM \
                    secret key: it is not the IAM secret access key itself.",
         why: Some("The SMTP password is derived, not the IAM secret key, and it only works in the region it was made for."),
-        // Easy DKIM: three CNAMEs at tokens made for the domain. The custom MAIL FROM domain is
+        // Easy DKIM: three CNAMEs at tokens made for the domain, into `<token>.dkim.amazonses.com`
+        // — or, in the Regions that keep their keys apart (Cape Town, Milan, Jakarta, Osaka, Bahrain,
+        // Tel Aviv…), `<token>.dkim.<region>.amazonses.com`: any name under amazonses.com is
+        // accepted, and the key it leads to is what is checked. The custom MAIL FROM domain is
         // optional (without it SES's own amazonses.com is the envelope sender: SPF passes but does
         // not align); when set up, its MX and SPF record are the admin's.
         dns: &[
             DnsRequirement::DkimPerDomain {
-                cname_into: Some("dkim.amazonses.com"),
+                cname_into: Some("amazonses.com"),
                 example: "the three Easy DKIM tokens",
                 shown_at: "SES console → Identities → your domain → Authentication → Publish DNS records",
             },

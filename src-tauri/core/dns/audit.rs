@@ -278,8 +278,9 @@ async fn audit_requirements(
         );
     }
     for (i, p) in plan.other_pasted.iter().enumerate() {
+        let optional = plan.optional_row(p);
         pending.push(
-            for_record(slots.other(i), check_pasted(ctx, p))
+            for_record(slots.other(i), check_pasted(ctx, p, optional, provider))
                 .map(move |f| Landed::Other(i, f))
                 .boxed(),
         );
@@ -583,19 +584,59 @@ impl DkimSecurity {
     }
 }
 
-/// A pasted row no other check covers, compared with the provider's value.
-async fn check_pasted(ctx: &AuditContext, pasted: &PastedRecord) -> Vec<Finding> {
+/// A pasted row no other check covers, compared with the provider's value. When the row is
+/// `optional` (see [`CheckPlan::optional_row`]) and simply not published, that is said as a
+/// warning: a wrong value is still a failure.
+async fn check_pasted(
+    ctx: &AuditContext,
+    pasted: &PastedRecord,
+    optional: bool,
+    provider: &str,
+) -> Vec<Finding> {
     let rtype = match pasted.rtype.as_str() {
-        "CNAME" => {
-            let expected = ExpectedTarget::Exact(pasted.value.clone());
-            return check_cname(ctx, &pasted.host, &expected, "Record").await.0;
-        }
-        "MX" => RecordType::MX,
-        "A" => RecordType::A,
-        "AAAA" => RecordType::AAAA,
-        _ => RecordType::TXT,
+        "CNAME" => None,
+        "MX" => Some(RecordType::MX),
+        "A" => Some(RecordType::A),
+        "AAAA" => Some(RecordType::AAAA),
+        _ => Some(RecordType::TXT),
     };
-    check_pasted_value(ctx, &pasted.host, rtype, &pasted.value).await
+    let findings = match rtype {
+        None => {
+            let expected = ExpectedTarget::Exact(pasted.value.clone());
+            check_cname(ctx, &pasted.host, &expected, "Record").await.0
+        }
+        Some(rtype) => check_pasted_value(ctx, &pasted.host, rtype, &pasted.value).await,
+    };
+    if !optional {
+        return findings;
+    }
+    findings
+        .into_iter()
+        .map(|f| {
+            if f.code != "dns.record_missing" {
+                return f;
+            }
+            let mut w = Finding::warn(
+                "dns.optional_record_missing",
+                format!(
+                    "{} {} from {provider}'s page is not published",
+                    pasted.rtype, pasted.host
+                ),
+                format!(
+                    "{provider}'s page lists a {} record at {}; it is none of the records that \
+                     authenticate your mail (DKIM, SPF, the return path, DMARC). Records like it \
+                     are for optional features (click and open tracking, receiving mail): add it \
+                     if you use what it is for.",
+                    pasted.rtype, pasted.host
+                ),
+            );
+            w.area = f.area;
+            w.fix = f.fix;
+            w.record = f.record;
+            w.offers = f.offers;
+            w
+        })
+        .collect()
 }
 
 /// For a domain typed in Unicode: the A-label name DNS is asked for, which the findings show.

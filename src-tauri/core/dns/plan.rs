@@ -37,6 +37,10 @@ pub(crate) enum ReturnPathKind {
         mx_shown: String,
         spf_include: &'static str,
     },
+    /// The envelope sender is the domain registered with the provider, which is not the sending
+    /// domain here (Mailgun's `mg.example.com` with From addresses at `example.com`): its SPF
+    /// record, with the provider's include, is where receivers judge SPF.
+    Spf,
 }
 
 /// A return-path (envelope sender) host to check: where receivers judge SPF for the provider's mail.
@@ -221,7 +225,17 @@ impl<'r> CheckPlan<'r> {
                 DnsRequirement::OptionalMx { under } => {
                     plan.records.push(RecordCheck::OptionalMx { under })
                 }
-                DnsRequirement::SpfInclude { domain: include } => plan.spf_include = Some(include),
+                DnsRequirement::SpfInclude { domain: include } => {
+                    plan.spf_include = Some(include);
+                    if !has_return_path_requirement(provider) {
+                        if let Some(host) = envelope_host(request, domain, include) {
+                            plan.return_paths.push(ReturnPath {
+                                host,
+                                kind: ReturnPathKind::Spf,
+                            });
+                        }
+                    }
+                }
                 DnsRequirement::Dmarc => plan.dmarc = true,
             }
         }
@@ -249,21 +263,52 @@ impl<'r> CheckPlan<'r> {
         }
         for rp in &plan.return_paths {
             let types: &[&str] = match rp.kind {
-                ReturnPathKind::Cname(_) => &["TXT", "CNAME"],
+                ReturnPathKind::Cname(_) | ReturnPathKind::Spf => &["TXT", "CNAME"],
                 ReturnPathKind::MailFrom { .. } => &["TXT", "CNAME", "MX"],
             };
             covered.push((rp.host.clone(), types));
         }
+        // An MX at the domain into the provider that is needed only to receive mail there
+        // (Mailgun's receiving records) is reported by its own check when present, never required:
+        // a pasted row of it is not checked as a record to publish.
+        let optional_mx = |p: &PastedRecord| {
+            p.host == domain
+                && p.rtype == "MX"
+                && plan.records.iter().any(|r| match r {
+                    RecordCheck::OptionalMx { under } => {
+                        let value = p
+                            .value
+                            .split_ascii_whitespace()
+                            .last()
+                            .unwrap_or_default()
+                            .trim_end_matches('.');
+                        value == *under || value.ends_with(&format!(".{under}"))
+                    }
+                    RecordCheck::Verification { .. } => false,
+                })
+        };
         plan.other_pasted = request
             .pasted
             .iter()
             .filter(|p| {
-                !covered
-                    .iter()
-                    .any(|(h, types)| h == &p.host && types.contains(&p.rtype.as_str()))
+                !optional_mx(p)
+                    && !covered
+                        .iter()
+                        .any(|(h, types)| h == &p.host && types.contains(&p.rtype.as_str()))
             })
             .collect();
         plan
+    }
+
+    /// Whether a pasted row no other check covers is one the provider lists without needing it to
+    /// send authenticated mail: a CNAME (click and open tracking: Mailgun's `email.mg…`, SendGrid's
+    /// link branding) or an MX (receiving mail). Not a DKIM key, nor a record at a return-path host
+    /// (SendGrid's manual MX), and no TXT row (a verification code may be what the provider waits
+    /// for): those are needed.
+    pub(crate) fn optional_row(&self, p: &PastedRecord) -> bool {
+        matches!(p.rtype.as_str(), "CNAME" | "MX")
+            && !p.host.contains("._domainkey.")
+            && !self.return_paths.iter().any(|rp| rp.host == p.host)
     }
 
     fn push_dkim(&mut self, selector: &str, cname_into: Option<&'static str>) {
@@ -345,6 +390,47 @@ fn pasted_return_path(
                 })
                 .map(|p| p.host.clone())
         })
+}
+
+/// Whether the provider publishes its return path itself (a CNAME, a MAIL FROM host): then the
+/// return-path host is found by those requirements.
+fn has_return_path_requirement(provider: &Provider) -> bool {
+    provider.dns.iter().any(|r| {
+        matches!(
+            r,
+            DnsRequirement::DkimCnames { .. }
+                | DnsRequirement::ReturnPathCname { .. }
+                | DnsRequirement::BounceCname { .. }
+                | DnsRequirement::MailFrom { .. }
+        )
+    })
+}
+
+/// For a provider whose envelope sender is the domain registered with it (Mailgun): that domain,
+/// when it is a subdomain of the sending domain and known — given as the return-path host, or the
+/// host of a pasted SPF record that includes the provider (Mailgun's table lists
+/// `mg.example.com TXT v=spf1 include:mailgun.org ~all` when the From addresses are at
+/// `example.com`). Receivers judge SPF there, not at the sending domain.
+fn envelope_host(request: &AuditRequest, domain: &str, include: &str) -> Option<String> {
+    let is_sub = |h: &str| h != domain && h.ends_with(&format!(".{domain}"));
+    if let Some(given) = request.return_path.as_deref() {
+        let host = records_table::qualify(given, domain);
+        return is_sub(&host).then_some(host);
+    }
+    request
+        .pasted
+        .iter()
+        .find(|p| {
+            p.rtype == "TXT"
+                && is_sub(&p.host)
+                && !p.host.contains("._domainkey.")
+                && super::spf::parse(p.value.trim().trim_matches('"')).is_ok_and(|r| {
+                    r.terms
+                        .iter()
+                        .any(|t| matches!(t, super::spf::Term::Include(d) if d == include))
+                })
+        })
+        .map(|p| p.host.clone())
 }
 
 /// DKIM selectors made per domain: those given, then those pasted, each once.

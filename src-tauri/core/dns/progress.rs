@@ -163,6 +163,10 @@ pub(crate) fn announce(plan: &CheckPlan<'_>, domain: &str, provider: &str) -> Ve
                 "CNAME",
                 format!("Return path: where SPF is checked for {provider}'s mail"),
             ),
+            ReturnPathKind::Spf => (
+                "TXT",
+                format!("Envelope sender: where SPF is checked for {provider}'s mail"),
+            ),
             ReturnPathKind::MailFrom { .. } => (
                 "MX, TXT",
                 format!("MAIL FROM host: its MX and SPF carry {provider}'s bounces"),

@@ -52,17 +52,22 @@ async fn verification(
                 || format!("the code from {provider_name}'s page ({example})"),
                 str::to_owned,
             );
-            let f = Finding::fail(
+            // Not a failure: the TXT record is one of the provider's ways to prove ownership
+            // (Brevo also accepts a file hosted on the domain's website, or an email), so a domain
+            // verified another way rightly publishes none.
+            let f = Finding::warn(
                 "dns.verification_missing",
                 format!("{provider_name}'s verification code is not published at {domain}"),
                 format!(
-                    "{provider_name} confirms that you own {domain} by a TXT record at the domain \
-                     starting with {example}; none is published. Until it is, {provider_name} does \
-                     not authenticate the domain."
+                    "{provider_name} can confirm that you own {domain} by a TXT record at the \
+                     domain starting with {example}; none is published. That is fine if \
+                     {provider_name} shows the domain as verified (it also accepts other proofs, \
+                     such as a file on your website); if not, it does not authenticate the domain \
+                     until the code is published."
                 ),
             )
             .step(format!(
-                "Find the code in {provider_name}'s dashboard: {shown_at}."
+                "If {provider_name} does not show the domain as verified, find the code in its dashboard: {shown_at}."
             ));
             vec![add_record_steps(f, "TXT", domain, domain).record("TXT", domain, value)]
         }

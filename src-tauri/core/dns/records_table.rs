@@ -94,8 +94,14 @@ fn cells(text: &str) -> Vec<String> {
 /// (Resend shows `send.updates` for `updates.example.com`): a host that ends with the subdomain's
 /// own labels is completed with the organizational domain, not with the subdomain a second time.
 pub fn qualify(host: &str, domain: &str) -> String {
-    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    // A host shown in Unicode (`em1234.bücher.example`) is the name DNS carries as A-labels, as
+    // the domain is: compared and looked up in that form.
+    let a_labels = |name: &str| {
+        crate::names::to_a_labels(name)
+            .unwrap_or_else(|_| name.trim().trim_end_matches('.').to_ascii_lowercase())
+    };
+    let h = a_labels(host);
+    let d = a_labels(domain);
     if h.is_empty() || h == "@" {
         return d;
     }
@@ -260,6 +266,15 @@ mod tests {
             "send.updates.example.com"
         );
         assert_eq!(qualify("@", "example.com"), "example.com");
+        // Unicode hosts (a dashboard showing the domain as typed) are the A-label names.
+        assert_eq!(
+            qualify("em1234.bücher.example", "xn--bcher-kva.example"),
+            "em1234.xn--bcher-kva.example"
+        );
+        assert_eq!(
+            qualify("s1._domainkey.bücher.example", "bücher.example"),
+            "s1._domainkey.xn--bcher-kva.example"
+        );
         assert_eq!(qualify("em1234", "example.com"), "em1234.example.com");
     }
 

@@ -38,11 +38,32 @@ pub(crate) async fn check_return_path(
         ReturnPathKind::Cname(expected) => {
             check_cname_return_path(ctx, &rp.host, expected, provider_name, spf_include).await
         }
+        ReturnPathKind::Spf => check_envelope_spf(ctx, &rp.host, provider_name, spf_include).await,
         ReturnPathKind::MailFrom {
             mx,
             mx_shown,
             spf_include,
         } => check_mail_from(ctx, &rp.host, mx, mx_shown, provider_name, spf_include).await,
+    }
+}
+
+/// The domain registered with the provider, the envelope sender of its mail (Mailgun's
+/// `mg.example.com`): an SPF record that includes the provider.
+async fn check_envelope_spf(
+    ctx: &AuditContext,
+    host: &str,
+    provider_name: &str,
+    include: Option<&str>,
+) -> ReturnPathOutcome {
+    let spf = check_spf_at(ctx, host, include).await;
+    let carries =
+        spf.record.is_some() && include.is_none_or(|i| spf.included.iter().any(|d| d == i));
+    let findings = provider_verdict(spf, host, provider_name, include);
+    let ok = carries && findings.iter().all(|f| f.severity != Severity::Fail);
+    ReturnPathOutcome {
+        findings,
+        ok,
+        spf_judged_here: true,
     }
 }
 
