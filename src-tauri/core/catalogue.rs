@@ -142,6 +142,11 @@ pub enum DnsRequirement {
     OptionalMx { under: &'static str },
     /// `include:<domain>` in the sending domain's SPF record.
     SpfInclude { domain: &'static str },
+    /// The subdomain the provider's guide suggests registering with it as the sending domain
+    /// (Mailgun's `mg`). When nothing names the envelope sender's host, an SPF record there that
+    /// includes the provider shows the domain sends through it: SPF is judged there, and the
+    /// sending domain's own record needs no include.
+    UsualSendingSubdomain { label: &'static str },
     /// A DMARC record at `_dmarc.<domain>` (required for bulk mail by Gmail and Yahoo).
     Dmarc,
 }
@@ -385,6 +390,7 @@ pub static PROVIDERS: &[Provider] = &[
                 shown_at: "Sending → Domains → your domain → DNS records",
             },
             DnsRequirement::SpfInclude { domain: "mailgun.org" },
+            DnsRequirement::UsualSendingSubdomain { label: "mg" },
             DnsRequirement::OptionalMx { under: "mailgun.org" },
             DnsRequirement::Dmarc,
         ],

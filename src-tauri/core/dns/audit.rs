@@ -492,7 +492,7 @@ impl<'p, 'r> Landing<'p, 'r> {
         for i in 0..plan.return_paths.len() {
             let id = self.slots.return_path(i);
             if let (false, Some(outcome)) = (self.settled(id), self.return_paths[i].as_mut()) {
-                made.push((id, true, std::mem::take(&mut outcome.findings)));
+                made.push((id, outcome.in_use, std::mem::take(&mut outcome.findings)));
             }
         }
         for i in 0..plan.records.len() {
@@ -529,10 +529,18 @@ impl<'p, 'r> Landing<'p, 'r> {
                         return_path_hosts: plan
                             .return_paths
                             .iter()
-                            .map(|rp| rp.host.as_str())
+                            .zip(&self.return_paths)
+                            .filter(|(_, o)| o.as_ref().is_some_and(|o| o.in_use))
+                            .map(|(rp, _)| rp.host.as_str())
                             .collect(),
                         return_path_ok,
-                        anything_checked: !plan.dkim.is_empty() || !plan.return_paths.is_empty(),
+                        // A usual sending subdomain that is not the domain's return path
+                        // was not something that could align.
+                        anything_checked: !plan.dkim.is_empty()
+                            || self
+                                .return_paths
+                                .iter()
+                                .any(|o| o.as_ref().is_none_or(|o| o.in_use)),
                     };
                     findings.extend(alignment_verdict(&d, self.domain, self.provider, &evidence));
                 }

@@ -41,6 +41,10 @@ pub(crate) enum ReturnPathKind {
     /// domain here (Mailgun's `mg.example.com` with From addresses at `example.com`): its SPF
     /// record, with the provider's include, is where receivers judge SPF.
     Spf,
+    /// The provider's usual sending subdomain (Mailgun's `mg`), when nothing names the envelope
+    /// sender's host: looked at, and used as [`ReturnPathKind::Spf`] only when its SPF record
+    /// includes the provider; otherwise it does not apply and says nothing.
+    UsualSpf,
 }
 
 /// A return-path (envelope sender) host to check: where receivers judge SPF for the provider's mail.
@@ -236,6 +240,24 @@ impl<'r> CheckPlan<'r> {
                         }
                     }
                 }
+                DnsRequirement::UsualSendingSubdomain { label } => {
+                    let named = request.return_path.is_some()
+                        || plan
+                            .return_paths
+                            .iter()
+                            .any(|rp| matches!(rp.kind, ReturnPathKind::Spf));
+                    let host = format!("{label}.{domain}");
+                    if plan.spf_include.is_some()
+                        && !named
+                        && !domain.starts_with(&format!("{label}."))
+                        && pasted_at(request, &host).is_none()
+                    {
+                        plan.return_paths.push(ReturnPath {
+                            host,
+                            kind: ReturnPathKind::UsualSpf,
+                        });
+                    }
+                }
                 DnsRequirement::Dmarc => plan.dmarc = true,
             }
         }
@@ -263,7 +285,9 @@ impl<'r> CheckPlan<'r> {
         }
         for rp in &plan.return_paths {
             let types: &[&str] = match rp.kind {
-                ReturnPathKind::Cname(_) | ReturnPathKind::Spf => &["TXT", "CNAME"],
+                ReturnPathKind::Cname(_) | ReturnPathKind::Spf | ReturnPathKind::UsualSpf => {
+                    &["TXT", "CNAME"]
+                }
                 ReturnPathKind::MailFrom { .. } => &["TXT", "CNAME", "MX"],
             };
             covered.push((rp.host.clone(), types));

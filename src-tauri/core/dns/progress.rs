@@ -167,6 +167,10 @@ pub(crate) fn announce(plan: &CheckPlan<'_>, domain: &str, provider: &str) -> Ve
                 "TXT",
                 format!("Envelope sender: where SPF is checked for {provider}'s mail"),
             ),
+            ReturnPathKind::UsualSpf => (
+                "TXT",
+                format!("{provider}'s usual sending subdomain: where SPF is checked when it is your {provider} domain"),
+            ),
             ReturnPathKind::MailFrom { .. } => (
                 "MX, TXT",
                 format!("MAIL FROM host: its MX and SPF carry {provider}'s bounces"),

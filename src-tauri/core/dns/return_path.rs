@@ -24,6 +24,9 @@ pub(crate) struct ReturnPathOutcome {
     /// The host publishes an SPF record of its own (manual security): SPF for the provider's mail
     /// is judged there (and reported there), so the sending domain's record needs no include.
     pub(crate) spf_judged_here: bool,
+    /// The host is the domain's return path. `false` only for the provider's usual sending
+    /// subdomain when it does not send through the provider (nothing is said of it then).
+    pub(crate) in_use: bool,
 }
 
 /// Checks the return-path host as the plan publishes it: a CNAME into the provider, or a MAIL FROM
@@ -39,6 +42,9 @@ pub(crate) async fn check_return_path(
             check_cname_return_path(ctx, &rp.host, expected, provider_name, spf_include).await
         }
         ReturnPathKind::Spf => check_envelope_spf(ctx, &rp.host, provider_name, spf_include).await,
+        ReturnPathKind::UsualSpf => {
+            check_usual_subdomain(ctx, &rp.host, provider_name, spf_include).await
+        }
         ReturnPathKind::MailFrom {
             mx,
             mx_shown,
@@ -64,6 +70,37 @@ async fn check_envelope_spf(
         findings,
         ok,
         spf_judged_here: true,
+        in_use: true,
+    }
+}
+
+/// The provider's usual sending subdomain (Mailgun's `mg.example.com`), named by nothing the
+/// admin gave: the domain sends through it when its SPF record includes the provider, and is then
+/// judged there like any envelope sender; else it is not this domain's return path.
+async fn check_usual_subdomain(
+    ctx: &AuditContext,
+    host: &str,
+    provider_name: &str,
+    include: Option<&str>,
+) -> ReturnPathOutcome {
+    let spf = check_spf_at(ctx, host, include).await;
+    let carries =
+        spf.record.is_some() && include.is_some_and(|i| spf.included.iter().any(|d| d == i));
+    if !carries {
+        return ReturnPathOutcome {
+            findings: Vec::new(),
+            ok: false,
+            spf_judged_here: false,
+            in_use: false,
+        };
+    }
+    let findings = provider_verdict(spf, host, provider_name, include);
+    let ok = findings.iter().all(|f| f.severity != Severity::Fail);
+    ReturnPathOutcome {
+        findings,
+        ok,
+        spf_judged_here: true,
+        in_use: true,
     }
 }
 
@@ -90,6 +127,7 @@ async fn check_mail_from(
         findings,
         ok,
         spf_judged_here: true,
+        in_use: true,
     }
 }
 
@@ -190,6 +228,7 @@ async fn check_cname_return_path(
                 findings,
                 ok,
                 spf_judged_here: true,
+                in_use: true,
             };
         }
     }
@@ -197,5 +236,6 @@ async fn check_cname_return_path(
         findings,
         ok,
         spf_judged_here: false,
+        in_use: true,
     }
 }
