@@ -41,9 +41,11 @@ pub(crate) async fn check_return_path(
         ReturnPathKind::Cname(expected) => {
             check_cname_return_path(ctx, &rp.host, expected, provider_name, spf_include).await
         }
-        ReturnPathKind::Spf => check_envelope_spf(ctx, &rp.host, provider_name, spf_include).await,
+        ReturnPathKind::Spf => {
+            check_envelope_spf(ctx, &rp.host, provider_name, spf_include, false).await
+        }
         ReturnPathKind::UsualSpf => {
-            check_usual_subdomain(ctx, &rp.host, provider_name, spf_include).await
+            check_envelope_spf(ctx, &rp.host, provider_name, spf_include, true).await
         }
         ReturnPathKind::MailFrom {
             mx,
@@ -54,39 +56,21 @@ pub(crate) async fn check_return_path(
 }
 
 /// The domain registered with the provider, the envelope sender of its mail (Mailgun's
-/// `mg.example.com`): an SPF record that includes the provider.
+/// `mg.example.com`): an SPF record that includes the provider. `usual`: the host is the
+/// provider's usual sending subdomain, named by nothing the admin gave — the domain sends through
+/// it only when its SPF record includes the provider; else it is not this domain's return path
+/// and nothing is said of it.
 async fn check_envelope_spf(
     ctx: &AuditContext,
     host: &str,
     provider_name: &str,
     include: Option<&str>,
+    usual: bool,
 ) -> ReturnPathOutcome {
     let spf = check_spf_at(ctx, host, include).await;
     let carries =
         spf.record.is_some() && include.is_none_or(|i| spf.included.iter().any(|d| d == i));
-    let findings = provider_verdict(spf, host, provider_name, include);
-    let ok = carries && findings.iter().all(|f| f.severity != Severity::Fail);
-    ReturnPathOutcome {
-        findings,
-        ok,
-        spf_judged_here: true,
-        in_use: true,
-    }
-}
-
-/// The provider's usual sending subdomain (Mailgun's `mg.example.com`), named by nothing the
-/// admin gave: the domain sends through it when its SPF record includes the provider, and is then
-/// judged there like any envelope sender; else it is not this domain's return path.
-async fn check_usual_subdomain(
-    ctx: &AuditContext,
-    host: &str,
-    provider_name: &str,
-    include: Option<&str>,
-) -> ReturnPathOutcome {
-    let spf = check_spf_at(ctx, host, include).await;
-    let carries =
-        spf.record.is_some() && include.is_some_and(|i| spf.included.iter().any(|d| d == i));
-    if !carries {
+    if usual && (!carries || include.is_none()) {
         return ReturnPathOutcome {
             findings: Vec::new(),
             ok: false,
@@ -95,7 +79,7 @@ async fn check_usual_subdomain(
         };
     }
     let findings = provider_verdict(spf, host, provider_name, include);
-    let ok = findings.iter().all(|f| f.severity != Severity::Fail);
+    let ok = carries && findings.iter().all(|f| f.severity != Severity::Fail);
     ReturnPathOutcome {
         findings,
         ok,
