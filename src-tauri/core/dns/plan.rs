@@ -108,14 +108,8 @@ impl<'r> CheckPlan<'r> {
                     if let Some(host) =
                         pasted_return_path(request, domain, target, &["CNAME", "MX"])
                     {
-                        let expected = pasted_at(request, &host)
-                            .filter(|p| p.rtype == "CNAME")
-                            .map(|p| ExpectedTarget::Exact(p.value.clone()))
-                            .unwrap_or_else(|| ExpectedTarget::Under(target.to_owned()));
-                        plan.return_paths.push(ReturnPath {
-                            host,
-                            kind: ReturnPathKind::Cname(expected),
-                        });
+                        plan.return_paths
+                            .push(cname_into_provider(request, host, target));
                     }
                 }
                 DnsRequirement::DkimFixed {
@@ -165,16 +159,9 @@ impl<'r> CheckPlan<'r> {
                 }
                 DnsRequirement::BounceCname { target, shown_at } => {
                     match pasted_return_path(request, domain, target, &["CNAME"]) {
-                        Some(host) => {
-                            let expected = pasted_at(request, &host)
-                                .filter(|p| p.rtype == "CNAME")
-                                .map(|p| ExpectedTarget::Exact(p.value.clone()))
-                                .unwrap_or_else(|| ExpectedTarget::Under(target.to_owned()));
-                            plan.return_paths.push(ReturnPath {
-                                host,
-                                kind: ReturnPathKind::Cname(expected),
-                            });
-                        }
+                        Some(host) => plan
+                            .return_paths
+                            .push(cname_into_provider(request, host, target)),
                         None => plan.not_checked.push(optional_return_path_unknown(
                             provider, domain, target, shown_at,
                         )),
@@ -414,6 +401,19 @@ fn pasted_return_path(
                 })
                 .map(|p| p.host.clone())
         })
+}
+
+/// A return-path CNAME at `host` into the provider's zone `target`: exactly the pasted target
+/// when the table gives one, else any name under `target` (the host is made per account).
+fn cname_into_provider(request: &AuditRequest, host: String, target: &str) -> ReturnPath {
+    let expected = pasted_at(request, &host)
+        .filter(|p| p.rtype == "CNAME")
+        .map(|p| ExpectedTarget::Exact(p.value.clone()))
+        .unwrap_or_else(|| ExpectedTarget::Under(target.to_owned()));
+    ReturnPath {
+        host,
+        kind: ReturnPathKind::Cname(expected),
+    }
 }
 
 /// Whether the provider publishes its return path itself (a CNAME, a MAIL FROM host): then the
