@@ -21,7 +21,7 @@ impl ExpectedTarget {
     pub(crate) fn matches(&self, target: &str) -> bool {
         match self {
             ExpectedTarget::Exact(v) => v.eq_ignore_ascii_case(target),
-            ExpectedTarget::Under(d) => target == d || target.ends_with(&format!(".{d}")),
+            ExpectedTarget::Under(d) => at_or_under(target, d),
         }
     }
 
@@ -33,6 +33,11 @@ impl ExpectedTarget {
             }
         }
     }
+}
+
+/// `name` is `zone` or a name under it (`u1234.wl.sendgrid.net` under `sendgrid.net`).
+pub(crate) fn at_or_under(name: &str, zone: &str) -> bool {
+    name == zone || name.ends_with(&format!(".{zone}"))
 }
 
 /// A CNAME check: present, right target, target resolves, not flattened into A records.

@@ -6,7 +6,7 @@
 //! checked, the pasted rows no other check covers, and what cannot be checked without a value made
 //! for the account (said once, with where the provider's dashboard shows it).
 
-use super::cname::ExpectedTarget;
+use super::cname::{at_or_under, ExpectedTarget};
 use super::dkim::{DKIM_CNAME_SELECTORS, DKIM_MANUAL_SELECTOR};
 use super::records_table::{self, PastedRecord};
 use super::AuditRequest;
@@ -182,8 +182,9 @@ impl<'r> CheckPlan<'r> {
                                 .pasted
                                 .iter()
                                 .find(|p| p.host == at && p.rtype == "MX")
-                                .and_then(|p| p.value.split_ascii_whitespace().last())
-                                .map(|v| ExpectedTarget::Exact(v.trim_end_matches('.').to_owned()))
+                                .map(pasted_target)
+                                .filter(|v| !v.is_empty())
+                                .map(|v| ExpectedTarget::Exact(v.to_owned()))
                                 .unwrap_or_else(|| ExpectedTarget::Under(mx_under.to_owned()));
                             plan.return_paths.push(ReturnPath {
                                 host: at,
@@ -286,15 +287,7 @@ impl<'r> CheckPlan<'r> {
             p.host == domain
                 && p.rtype == "MX"
                 && plan.records.iter().any(|r| match r {
-                    RecordCheck::OptionalMx { under } => {
-                        let value = p
-                            .value
-                            .split_ascii_whitespace()
-                            .last()
-                            .unwrap_or_default()
-                            .trim_end_matches('.');
-                        value == *under || value.ends_with(&format!(".{under}"))
-                    }
+                    RecordCheck::OptionalMx { under } => at_or_under(pasted_target(p), under),
                     RecordCheck::Verification { .. } => false,
                 })
         };
@@ -389,15 +382,9 @@ fn pasted_return_path(
                 .pasted
                 .iter()
                 .find(|p| {
-                    let value = p
-                        .value
-                        .split_ascii_whitespace()
-                        .last()
-                        .unwrap_or_default()
-                        .trim_end_matches('.');
                     types.contains(&p.rtype.as_str())
                         && !p.host.contains("._domainkey.")
-                        && (value == target || value.ends_with(&format!(".{target}")))
+                        && at_or_under(pasted_target(p), target)
                 })
                 .map(|p| p.host.clone())
         })
@@ -414,6 +401,16 @@ fn cname_into_provider(request: &AuditRequest, host: String, target: &str) -> Re
         host,
         kind: ReturnPathKind::Cname(expected),
     }
+}
+
+/// Where a pasted CNAME or MX row points: its value's last word (an MX's exchange after its
+/// preference), without the trailing dot.
+fn pasted_target(p: &PastedRecord) -> &str {
+    p.value
+        .split_ascii_whitespace()
+        .last()
+        .unwrap_or_default()
+        .trim_end_matches('.')
 }
 
 /// Whether the provider publishes its return path itself (a CNAME, a MAIL FROM host): then the
