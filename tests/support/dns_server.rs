@@ -200,6 +200,22 @@ impl SilentServer {
     }
 }
 
+/// Sends `query` to `upstream` and its answer (if one comes within 2 s) back to `client` through
+/// `sock`: one query's trip through a proxy.
+fn forward(sock: &UdpSocket, query: &[u8], upstream: SocketAddr, client: SocketAddr) {
+    let Ok(up) = UdpSocket::bind("127.0.0.1:0") else {
+        return;
+    };
+    let _ = up.set_read_timeout(Some(Duration::from_secs(2)));
+    if up.send_to(query, upstream).is_err() {
+        return;
+    }
+    let mut answer = [0u8; 4096];
+    if let Ok(m) = up.recv(&mut answer) {
+        let _ = sock.send_to(&answer[..m], client);
+    }
+}
+
 /// A UDP proxy that forwards every query to `upstream` after a fixed delay (the benchmark's
 /// injected latency). Each query is handled on its own thread, so delays overlap as they would
 /// on a real network. Stops when dropped.
@@ -228,17 +244,7 @@ impl DelayProxy {
                 let sock = sock.clone();
                 std::thread::spawn(move || {
                     std::thread::sleep(delay);
-                    let Ok(up) = UdpSocket::bind("127.0.0.1:0") else {
-                        return;
-                    };
-                    let _ = up.set_read_timeout(Some(Duration::from_secs(2)));
-                    if up.send_to(&query, upstream).is_err() {
-                        return;
-                    }
-                    let mut answer = [0u8; 4096];
-                    if let Ok(m) = up.recv(&mut answer) {
-                        let _ = sock.send_to(&answer[..m], client);
-                    }
+                    forward(&sock, &query, upstream, client);
                 });
             }
         });
@@ -314,17 +320,7 @@ impl HoldingProxy {
                                 .0;
                         }
                     }
-                    let Ok(up) = UdpSocket::bind("127.0.0.1:0") else {
-                        return;
-                    };
-                    let _ = up.set_read_timeout(Some(Duration::from_secs(2)));
-                    if up.send_to(&query, upstream).is_err() {
-                        return;
-                    }
-                    let mut answer = [0u8; 4096];
-                    if let Ok(m) = up.recv(&mut answer) {
-                        let _ = sock.send_to(&answer[..m], client);
-                    }
+                    forward(&sock, &query, upstream, client);
                 });
             }
         });
