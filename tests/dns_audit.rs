@@ -10,8 +10,7 @@ mod dns_server;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use dns_server::{audit_options, fixtures, DnsServer, SilentServer};
-use inflowave_core::catalogue;
+use dns_server::{audit_options, audit_request as request, fixtures, DnsServer, SilentServer};
 use inflowave_core::dns::{self, records_table};
 use inflowave_core::finding::{Finding, Severity};
 
@@ -27,21 +26,6 @@ const BROKEN_CODES: &[&str] = &[
     "dns.not_propagated",
     "dns.lookup_failed",
 ];
-
-fn request(
-    provider: &str,
-    domain: &str,
-    selectors: &[&str],
-    return_path: Option<&str>,
-) -> dns::AuditRequest {
-    dns::AuditRequest {
-        provider: catalogue::provider(provider).expect("provider in the catalogue"),
-        domain: domain.to_owned(),
-        dkim_selectors: selectors.iter().map(|s| (*s).to_owned()).collect(),
-        return_path: return_path.map(str::to_owned),
-        pasted: Vec::new(),
-    }
-}
 
 fn run(req: &dns::AuditRequest, opts: &dns::AuditOptions) -> dns::DnsAudit {
     tokio::runtime::Runtime::new()

@@ -12,25 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dns_server::{audit_options, fixtures, DnsServer, HoldingProxy};
-use inflowave_core::catalogue;
+use dns_server::{audit_options, audit_request as request, fixtures, DnsServer, HoldingProxy};
 use inflowave_core::dns::{self, records_table, DnsProgress, ProgressSink};
 use inflowave_core::finding::Severity;
-
-fn request(
-    provider: &str,
-    domain: &str,
-    selectors: &[&str],
-    return_path: Option<&str>,
-) -> dns::AuditRequest {
-    dns::AuditRequest {
-        provider: catalogue::provider(provider).expect("provider in the catalogue"),
-        domain: domain.to_owned(),
-        dkim_selectors: selectors.iter().map(|s| (*s).to_owned()).collect(),
-        return_path: return_path.map(str::to_owned),
-        pasted: Vec::new(),
-    }
-}
 
 /// Runs the audit with a sink that records every event, in order.
 fn audit_recording(

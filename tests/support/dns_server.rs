@@ -28,6 +28,22 @@ pub fn repo_root() -> &'static Path {
     root.unwrap_or(manifest)
 }
 
+/// An audit of `domain` for `provider` with the selectors and return path given, nothing pasted.
+pub fn audit_request(
+    provider: &str,
+    domain: &str,
+    selectors: &[&str],
+    return_path: Option<&str>,
+) -> inflowave_core::dns::AuditRequest {
+    inflowave_core::dns::AuditRequest {
+        provider: inflowave_core::catalogue::provider(provider).expect("provider in the catalogue"),
+        domain: domain.to_owned(),
+        dkim_selectors: selectors.iter().map(|s| (*s).to_owned()).collect(),
+        return_path: return_path.map(str::to_owned),
+        pasted: Vec::new(),
+    }
+}
+
 /// The audit's options for the tests: `server` as the resolver, the zone's authoritative servers
 /// asked on `authoritative_port`, per-query timeouts that suit a loopback server.
 pub fn audit_options(
