@@ -246,15 +246,18 @@ fn audit_in_cli(case: &Case, server: SocketAddr, port: u16) -> (BTreeSet<String>
         .as_array()
         .into_iter()
         .flatten()
-        .map(|f| {
-            format!(
-                "{} {}",
-                f["severity"].as_str().unwrap_or("?"),
-                f["code"].as_str().unwrap_or("?")
-            )
-        })
+        .map(severity_code)
         .collect();
     (found, out.status.code())
+}
+
+/// A JSON finding as the corpus table writes it: `fail spf.missing`.
+fn severity_code(f: &serde_json::Value) -> String {
+    format!(
+        "{} {}",
+        f["severity"].as_str().unwrap_or("?"),
+        f["code"].as_str().unwrap_or("?")
+    )
 }
 
 #[test]
@@ -480,16 +483,7 @@ fn verify_agrees_with_check_dns(
             .flatten()
             .filter(|f| DNS_AREAS.contains(&f["area"].as_str().unwrap_or_default()))
             .collect();
-        let found: BTreeSet<String> = dns_findings
-            .iter()
-            .map(|f| {
-                format!(
-                    "{} {}",
-                    f["severity"].as_str().unwrap_or("?"),
-                    f["code"].as_str().unwrap_or("?")
-                )
-            })
-            .collect();
+        let found: BTreeSet<String> = dns_findings.iter().map(|f| severity_code(f)).collect();
         if &found != *cli_found {
             problems.push(format!(
                 "{} ({name}): verify and check-dns disagree\n  verify only:    {:?}\n  check-dns only: {:?}",
